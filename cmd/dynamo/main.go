@@ -1,0 +1,49 @@
+// Command dynamo is the project's one binary: it runs simulations and checks
+// histories (and, as later issues land, sweeps, real nodes and clusters,
+// experiments and benchmarks).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit statuses shared by every subcommand.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // a must-hold check failed, or the run itself failed
+	exitBadArgs = 2 // the command line was wrong
+)
+
+const usage = `usage: dynamo <command> [flags]
+
+commands:
+  sim     run one seeded simulation, check it, print a summary and its trace hash
+  check   check a saved history file
+
+Run 'dynamo <command> -h' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBadArgs
+	}
+	switch args[0] {
+	case "sim":
+		return runSim(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "dynamo: unknown command %q\n\n%s", args[0], usage)
+		return exitBadArgs
+	}
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/ring"
+	"github.com/dynamo-replay/dynamo/sim"
+)
+
+// simFlags binds a sim.Config to command-line flags. Flags default to the
+// embedded default scenario, so `dynamo sim --seed 1` needs nothing else.
+type simFlags struct {
+	fs        *flag.FlagSet
+	cfg       sim.Config
+	strategy  string
+	causality string
+	routing   string
+	latency   string
+	diskLat   string
+}
+
+func newSimFlags(name string, stderr io.Writer) *simFlags {
+	f := &simFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError), cfg: sim.DefaultConfig(1)}
+	f.fs.SetOutput(stderr)
+	c := &f.cfg
+	fs := f.fs
+	fs.Uint64Var(&c.Seed, "seed", 1, "the run's seed: it decides every random choice")
+	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "number of storage nodes")
+	fs.IntVar(&c.N, "n", c.N, "replicas per key (N)")
+	fs.IntVar(&c.R, "r", c.R, "read quorum (R), at most N")
+	fs.IntVar(&c.W, "w", c.W, "write quorum (W), at most N")
+	fs.StringVar(&f.strategy, "strategy", fmt.Sprint(int(c.Ring.Strategy)), "partitioning strategy of section 6.2: 1, 2 or 3")
+	fs.IntVar(&c.Ring.T, "tokens", c.Ring.T, "tokens per node (strategies 1 and 2)")
+	fs.IntVar(&c.Ring.Q, "partitions", c.Ring.Q, "equal partitions Q (strategies 2 and 3)")
+	fs.StringVar(&f.causality, "causality", c.Causality.String(), "version tracking: dvv, vc or lww")
+	fs.BoolVar(&c.Buffered, "buffered", c.Buffered, "buffered writes (section 6.1): one durable replica, the rest from memory")
+	fs.StringVar(&f.routing, "routing", string(c.Routing), "server (load balancer, nodes forward) or client (client holds the ring)")
+	fs.IntVar(&c.Workload.Clients, "clients", c.Workload.Clients, "closed-loop clients")
+	fs.IntVar(&c.Workload.Ops, "ops", c.Workload.Ops, "client operations in the load phase")
+	fs.IntVar(&c.Workload.Keys, "keys", c.Workload.Keys, "size of the key space")
+	fs.Float64Var(&c.Workload.Zipf, "zipf", c.Workload.Zipf, "Zipf exponent of key popularity (0: uniform)")
+	fs.Float64Var(&c.Workload.GetFraction, "get-fraction", c.Workload.GetFraction, "fraction of plain gets")
+	fs.Float64Var(&c.Workload.RMWFraction, "rmw-fraction", c.Workload.RMWFraction, "fraction of read-modify-writes (get, then put with its context)")
+	fs.Float64Var(&c.Workload.DeleteFraction, "delete-fraction", c.Workload.DeleteFraction, "fraction of deletes (the rest are blind puts)")
+	fs.Float64Var(&c.Workload.OpenLoopRate, "open-loop-rate", 0, "open loop: arrivals per simulated second (0: closed loop)")
+	fs.StringVar(&f.latency, "latency", c.Net.Latency.String(), "network latency distribution, kind:min+scale[,sigma=S][,max=D]")
+	fs.StringVar(&f.diskLat, "disk-latency", c.Disk.Latency.String(), "disk write+sync latency distribution")
+	fs.Float64Var(&c.Net.Loss, "loss", c.Net.Loss, "probability a message between nodes is lost")
+	fs.Float64Var(&c.Net.Duplicate, "dup", c.Net.Duplicate, "probability a message is duplicated")
+	fs.Float64Var(&c.Net.Reorder, "reorder", c.Net.Reorder, "probability a message is held back so later ones overtake it")
+	fs.DurationVar(&c.Clocks.MaxSkew, "skew", c.Clocks.MaxSkew, "largest wall-clock offset of a node, either sign")
+	fs.IntVar(&c.Faults.Crashes, "crashes", c.Faults.Crashes, "node crashes (with restarts) during the load")
+	fs.BoolVar(&c.Faults.TornWrites, "torn", c.Faults.TornWrites, "a crash may tear the last record on disk")
+	fs.IntVar(&c.Faults.Partitions, "partitions-cut", c.Faults.Partitions, "network partitions during the load")
+	fs.DurationVar(&c.Quiet, "quiet", c.Quiet, "fault-free time after the load, before the scrub and the checks")
+	return f
+}
+
+// parse reads args and returns a validated configuration, or an error that
+// names the offending flag.
+func (f *simFlags) parse(args []string) (sim.Config, error) {
+	if err := f.fs.Parse(args); err != nil {
+		return sim.Config{}, err
+	}
+	if f.fs.NArg() > 0 {
+		return sim.Config{}, fmt.Errorf("unexpected argument %q", f.fs.Arg(0))
+	}
+	c := f.cfg
+	var err error
+	if c.Ring.Strategy, err = ring.ParseStrategy(f.strategy); err != nil {
+		return c, fmt.Errorf("--strategy: %w", err)
+	}
+	if c.Causality, err = causality.ParseMode(f.causality); err != nil {
+		return c, fmt.Errorf("--causality: %w", err)
+	}
+	switch sim.Routing(f.routing) {
+	case sim.ServerDriven, sim.ClientDriven:
+		c.Routing = sim.Routing(f.routing)
+	default:
+		return c, fmt.Errorf("--routing=%q: want server or client", f.routing)
+	}
+	if c.Net.Latency, err = sim.ParseDist(f.latency); err != nil {
+		return c, fmt.Errorf("--latency: %w", err)
+	}
+	if c.Disk.Latency, err = sim.ParseDist(f.diskLat); err != nil {
+		return c, fmt.Errorf("--disk-latency: %w", err)
+	}
+	switch {
+	case c.Nodes < 1:
+		return c, fmt.Errorf("--nodes=%d: want at least 1", c.Nodes)
+	case c.N < 1:
+		return c, fmt.Errorf("--n=%d: want at least 1", c.N)
+	case c.N > c.Nodes:
+		return c, fmt.Errorf("--n=%d exceeds --nodes=%d", c.N, c.Nodes)
+	case c.R < 1 || c.R > c.N:
+		return c, fmt.Errorf("--r=%d: want 1..N (--n=%d)", c.R, c.N)
+	case c.W < 1 || c.W > c.N:
+		return c, fmt.Errorf("--w=%d: want 1..N (--n=%d)", c.W, c.N)
+	case c.Workload.Clients < 1:
+		return c, fmt.Errorf("--clients=%d: want at least 1", c.Workload.Clients)
+	case c.Workload.Ops < 0:
+		return c, fmt.Errorf("--ops=%d: want at least 0", c.Workload.Ops)
+	case c.Workload.Keys < 1:
+		return c, fmt.Errorf("--keys=%d: want at least 1", c.Workload.Keys)
+	case c.Net.Loss < 0 || c.Net.Loss >= 1:
+		return c, fmt.Errorf("--loss=%g: want 0 <= p < 1", c.Net.Loss)
+	case c.Net.Duplicate < 0 || c.Net.Duplicate >= 1:
+		return c, fmt.Errorf("--dup=%g: want 0 <= p < 1", c.Net.Duplicate)
+	case c.Net.Reorder < 0 || c.Net.Reorder >= 1:
+		return c, fmt.Errorf("--reorder=%g: want 0 <= p < 1", c.Net.Reorder)
+	case c.Faults.Crashes < 0:
+		return c, fmt.Errorf("--crashes=%d: want at least 0", c.Faults.Crashes)
+	case c.Faults.Partitions < 0:
+		return c, fmt.Errorf("--partitions-cut=%d: want at least 0", c.Faults.Partitions)
+	case c.Quiet < 0:
+		return c, fmt.Errorf("--quiet=%s: want non-negative", c.Quiet)
+	case c.Clocks.MaxSkew < 0:
+		return c, fmt.Errorf("--skew=%s: want non-negative", c.Clocks.MaxSkew)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("invalid flags: %w", err)
+	}
+	return c, nil
+}
+
+// replayCommand is the exact command that reproduces this run: the seed and
+// every flag the user set that changes the run.
+func (f *simFlags) replayCommand(seed uint64) string {
+	parts := []string{"go run ./cmd/dynamo sim", fmt.Sprintf("--seed %d", seed)}
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "seed", "json", "history", "viz":
+			return
+		}
+		v := fl.Value.String()
+		if strings.ContainsAny(v, " \t'\"") {
+			v = "'" + v + "'"
+		}
+		parts = append(parts, fmt.Sprintf("--%s=%s", fl.Name, v))
+	})
+	return strings.Join(parts, " ")
+}
+
+var errHelp = flag.ErrHelp
+
+func isHelp(err error) bool { return errors.Is(err, errHelp) }
+
+var _ = time.Second

@@ -1,0 +1,134 @@
+package core
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/ring"
+)
+
+// Config is everything a node needs that does not arrive as an input. Every
+// field's comment gives its unit, its default and why.
+type Config struct {
+	// ID is this node's id; it must be a member of Ring.
+	ID NodeID
+	// Ring places keys on nodes. Membership is static until gossip arrives.
+	Ring *ring.Ring
+	// Rand is the node's only source of randomness (durable-replica choice with
+	// buffered writes). The simulator seeds it from the run seed.
+	Rand *rand.Rand
+
+	// N, R, W: replicas per key, and the default read and write quorums. The
+	// paper's common configuration is (3,2,2) (section 6).
+	N, R, W int
+
+	// Causality selects dvv (default: exact multi-value-register semantics), vc
+	// (the paper's vector clocks) or lww (last write wins on wall clocks).
+	Causality causality.Mode
+	// VCMaxEntries truncates vc clocks past this many entries, dropping the one
+	// with the oldest timestamp. Default 10, the paper's "say 10" (section 4.4).
+	VCMaxEntries int
+
+	// RequestTimeout bounds how long a coordinator waits for R or W replies.
+	// Default 500ms: above the paper's 300ms SLA at the 99.9th percentile, so a
+	// timeout means a real failure, not a slow tail.
+	RequestTimeout Time
+	// ReadRepairWindow is how long a get coordinator keeps listening after it has
+	// answered, to repair replicas whose answers arrive late. Default 50ms: the
+	// paper says only "a small period of time" (section 5).
+	ReadRepairWindow Time
+
+	// BufferedWrites turns on the paper's object buffer (section 6.1): replicas
+	// acknowledge from memory and a periodic writer flushes, while one replica
+	// chosen by the coordinator writes durably before acknowledging.
+	BufferedWrites bool
+	// BufferObjects flushes the buffer when it holds this many objects. Default
+	// 1000.
+	BufferObjects int
+	// FlushInterval is the period of the buffer's writer. Default 100ms.
+	FlushInterval Time
+
+	// MaxKeyBytes and MaxValueBytes bound client input. Defaults 1 KiB and 1 MiB
+	// (objects are "usually less than 1 MB", section 2).
+	MaxKeyBytes, MaxValueBytes int
+
+	// Probe, if set, is called with the name of each rarely taken protocol path,
+	// so that sweeps can report paths that never ran (FoundationDB's CODE_PROBE).
+	Probe func(name string)
+
+	// Bugs plants known defects. Tests only: it exists to prove that the checkers
+	// catch broken nodes. Production configurations leave it zero.
+	Bugs Bugs
+}
+
+// Bugs are deliberate defects for checker tests.
+type Bugs struct {
+	// AckBeforePersist: replicas acknowledge puts before the write is durable.
+	AckBeforePersist bool
+	// DropSibling: get coordinators return only the first sibling, but with a
+	// context that covers them all, so a client's next put overwrites a value it
+	// never saw.
+	DropSibling bool
+	// WrongMerge: replicas replace their sibling set with the incoming one
+	// instead of merging, losing concurrent siblings.
+	WrongMerge bool
+}
+
+// DefaultConfig returns the paper's common configuration for node id on ring r.
+func DefaultConfig(id NodeID, r *ring.Ring, rng *rand.Rand) Config {
+	return Config{
+		ID:               id,
+		Ring:             r,
+		Rand:             rng,
+		N:                3,
+		R:                2,
+		W:                2,
+		Causality:        causality.DVV,
+		VCMaxEntries:     10,
+		RequestTimeout:   500 * Millisecond,
+		ReadRepairWindow: 50 * Millisecond,
+		BufferObjects:    1000,
+		FlushInterval:    100 * Millisecond,
+		MaxKeyBytes:      1024,
+		MaxValueBytes:    1 << 20,
+	}
+}
+
+// Validate reports the first field that makes the configuration unusable.
+func (c *Config) Validate() error {
+	switch {
+	case c.Ring == nil:
+		return fmt.Errorf("config: Ring is nil")
+	case c.Rand == nil:
+		return fmt.Errorf("config: Rand is nil")
+	case c.N < 1:
+		return fmt.Errorf("config: N=%d, want at least 1", c.N)
+	case c.N > c.Ring.Size():
+		return fmt.Errorf("config: N=%d exceeds the %d nodes of the ring", c.N, c.Ring.Size())
+	case c.R < 1 || c.R > c.N:
+		return fmt.Errorf("config: R=%d, want 1..N (N=%d)", c.R, c.N)
+	case c.W < 1 || c.W > c.N:
+		return fmt.Errorf("config: W=%d, want 1..N (N=%d)", c.W, c.N)
+	case c.Causality < causality.DVV || c.Causality > causality.LWW:
+		return fmt.Errorf("config: unknown causality mode %d", c.Causality)
+	case c.RequestTimeout <= 0:
+		return fmt.Errorf("config: RequestTimeout=%d, want > 0", c.RequestTimeout)
+	case c.ReadRepairWindow < 0:
+		return fmt.Errorf("config: ReadRepairWindow=%d, want >= 0", c.ReadRepairWindow)
+	case c.BufferedWrites && (c.BufferObjects < 1 || c.FlushInterval <= 0):
+		return fmt.Errorf("config: buffered writes need BufferObjects >= 1 and FlushInterval > 0")
+	case c.MaxKeyBytes < 1 || c.MaxValueBytes < 0:
+		return fmt.Errorf("config: MaxKeyBytes=%d MaxValueBytes=%d, want positive", c.MaxKeyBytes, c.MaxValueBytes)
+	}
+	found := false
+	for _, id := range c.Ring.Nodes() {
+		if id == c.ID {
+			found = true
+		}
+	}
+	if !found {
+		return fmt.Errorf("config: node %d is not a member of the ring", c.ID)
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+package core
+
+import (
+	"fmt"
+
+	"github.com/dynamo-replay/dynamo/core/causality"
+)
+
+// Node is one Dynamo storage node. It is not safe for concurrent use: its driver
+// calls Step from one goroutine.
+type Node struct {
+	cfg  Config
+	id   NodeID
+	mech causality.Mechanism
+
+	// incarnation counts boots; ready is set once this boot's incarnation record
+	// is durable, and only then does the node create versions.
+	incarnation uint32
+	actor       causality.Actor
+	ready       bool
+	booted      bool
+
+	store store
+	now   Clock
+	out   []Effect
+
+	nextOp uint64
+	gets   map[uint64]*getOp
+	puts   map[uint64]*putOp
+	fwds   map[uint64]*fwdOp
+
+	timers  timers
+	wakeAt  Time
+	wakeSet bool
+	buffer  writeBuffer
+	prefBuf []NodeID
+	stats   Stats
+	bootTok uint64
+}
+
+// New builds a node from its configuration and what recovery found on disk. It
+// panics on an invalid configuration: that is a programming error of the driver,
+// which should have called Config.Validate.
+func New(cfg Config, rec Recovered) *Node {
+	if cfg.VCMaxEntries == 0 {
+		cfg.VCMaxEntries = 10
+	}
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	n := &Node{
+		cfg:     cfg,
+		id:      cfg.ID,
+		mech:    causality.New(cfg.Causality, causality.Options{VCMaxEntries: cfg.VCMaxEntries}),
+		store:   newStore(),
+		gets:    make(map[uint64]*getOp),
+		puts:    make(map[uint64]*putOp),
+		fwds:    make(map[uint64]*fwdOp),
+		prefBuf: make([]NodeID, 0, cfg.Ring.Size()),
+	}
+	n.buffer.init()
+	for _, r := range rec.Records {
+		n.replay(r)
+	}
+	return n
+}
+
+func (n *Node) replay(r Record) {
+	switch r.Kind {
+	case RecordVersions:
+		n.store.set(r.Key, n.mech.Merge(n.store.get(r.Key), r.Versions))
+	case RecordIncarnation:
+		if r.Incarnation > n.incarnation {
+			n.incarnation = r.Incarnation
+		}
+	default:
+		panic(fmt.Sprintf("node %d: recovered record of unknown kind %d", n.id, r.Kind))
+	}
+}
+
+// ID returns the node's id.
+func (n *Node) ID() NodeID { return n.id }
+
+// Step delivers one input and returns the effects to carry out, in order.
+func (n *Node) Step(in Input) []Effect {
+	n.out = n.out[:0]
+	if in.Now.Mono < n.now.Mono {
+		panic(fmt.Sprintf("node %d: monotonic clock went back from %d to %d", n.id, n.now.Mono, in.Now.Mono))
+	}
+	n.now = in.Now
+	if _, isBoot := in.Event.(Boot); !n.booted && !isBoot {
+		panic(fmt.Sprintf("node %d: %T delivered before Boot", n.id, in.Event))
+	}
+	switch ev := in.Event.(type) {
+	case Boot:
+		n.handleBoot()
+	case Recv:
+		n.handleMessage(ev.From, ev.Msg)
+	case ClientRequest:
+		n.handleClientRequest(origin{client: ev.ID}, ev.Op)
+	case Wakeup:
+		n.handleWakeup()
+	case Persisted:
+		n.handlePersisted(ev.Token, true)
+	case PersistFailed:
+		n.stats.PersistFailures++
+		n.handlePersisted(ev.Token, false)
+	default:
+		panic(fmt.Sprintf("node %d: unknown event %T", n.id, in.Event))
+	}
+	n.maybeWake()
+	return n.out
+}
+
+func (n *Node) emit(e Effect) { n.out = append(n.out, e) }
+
+func (n *Node) send(to NodeID, m Message) { n.emit(Send{To: to, Msg: m}) }
+
+func (n *Node) probe(name string) {
+	if n.cfg.Probe != nil {
+		n.cfg.Probe(name)
+	}
+}
+
+func (n *Node) newOp() uint64 {
+	n.nextOp++
+	return n.nextOp
+}
+
+// handleBoot starts a new incarnation. The node creates no version until the
+// incarnation record is durable, so that a crash during boot cannot hand out
+// the same actor twice.
+func (n *Node) handleBoot() {
+	if n.booted {
+		panic(fmt.Sprintf("node %d: booted twice", n.id))
+	}
+	n.booted = true
+	n.incarnation++
+	n.actor = actorOf(n.id, n.incarnation)
+	n.persistIncarnation()
+	if n.cfg.BufferedWrites {
+		n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
+	}
+}
+
+func (n *Node) persistIncarnation() {
+	n.bootTok = n.newOp()
+	n.emit(Persist{
+		Token:   n.bootTok,
+		Records: []Record{{Kind: RecordIncarnation, Incarnation: n.incarnation}},
+		Notify:  true,
+	})
+}
+
+func (n *Node) handlePersisted(token uint64, ok bool) {
+	if token == n.bootTok && !n.ready {
+		if ok {
+			n.ready = true
+		} else {
+			n.persistIncarnation()
+		}
+		return
+	}
+	// A put coordinator's local write uses the operation's id as its token.
+	if op, found := n.puts[token]; found {
+		n.handleLocalWrite(op, ok)
+	}
+}
+
+func (n *Node) handleMessage(from NodeID, m Message) {
+	switch m := m.(type) {
+	case GetReq:
+		n.handleGetReq(from, m)
+	case GetResp:
+		n.handleGetResp(from, m)
+	case PutReq:
+		n.handlePutReq(from, m)
+	case PutAck:
+		n.handlePutAck(from, m)
+	case Forward:
+		n.handleClientRequest(origin{forwarder: from, fwdOp: m.Op, remote: true}, m.Req)
+	case ForwardReply:
+		n.handleForwardReply(m)
+	default:
+		n.stats.BadMessages++
+	}
+}
+
+// handleWakeup runs every deadline that has passed.
+func (n *Node) handleWakeup() {
+	n.wakeSet = false
+	for {
+		t, ok := n.timers.peek()
+		if !ok || t.at > n.now.Mono {
+			return
+		}
+		n.timers.pop()
+		switch t.kind {
+		case timerRequest:
+			n.onWakeRequest(t.op)
+		case timerReadRepair:
+			if op, found := n.gets[t.op]; found {
+				n.finishGet(op)
+			}
+		case timerFlush:
+			n.flushBuffer()
+			n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
+		}
+	}
+}
+
+func (n *Node) onWakeRequest(id uint64) {
+	if op, ok := n.gets[id]; ok {
+		n.timeoutGet(op)
+	}
+	if op, ok := n.puts[id]; ok {
+		n.timeoutPut(op)
+	}
+	if op, ok := n.fwds[id]; ok {
+		delete(n.fwds, id)
+		n.stats.Timeouts++
+		n.probe("forward_timeout")
+		n.reply(op.origin, Result{Err: ErrTimeout})
+	}
+}
+
+// maybeWake asks the driver for a wakeup at the earliest deadline, unless the
+// last request already covers it.
+func (n *Node) maybeWake() {
+	t, ok := n.timers.peek()
+	if !ok {
+		return
+	}
+	if n.wakeSet && n.wakeAt <= t.at {
+		return
+	}
+	n.wakeAt, n.wakeSet = t.at, true
+	n.emit(WakeAt{At: t.at})
+}
+
+// preference returns the key's preference list in a buffer owned by the node,
+// valid until the next call.
+func (n *Node) preference(key string) []NodeID {
+	n.prefBuf = n.cfg.Ring.PreferenceForKey(key, n.prefBuf)
+	return n.prefBuf
+}
+
+func indexOf(ids []NodeID, id NodeID) int {
+	for i, x := range ids {
+		if x == id {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,26 @@
+package core
+
+// RecordKind says what a log record holds.
+type RecordKind uint8
+
+const (
+	// RecordVersions: versions to merge into Key's sibling set.
+	RecordVersions RecordKind = iota + 1
+	// RecordIncarnation: the node booted as Incarnation.
+	RecordIncarnation
+)
+
+// Record is one entry of a node's log. Replaying records in order through Merge
+// rebuilds the store: merging is idempotent, so a record replayed twice, or a
+// buffered flush that repeats versions already logged, changes nothing.
+type Record struct {
+	Kind        RecordKind
+	Key         string
+	Versions    []Version
+	Incarnation uint32
+}
+
+// Recovered is what disk recovery found in a node's log, in log order.
+type Recovered struct {
+	Records []Record
+}

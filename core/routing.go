@@ -1,0 +1,115 @@
+package core
+
+// origin is where a request came from, and so where its result goes: a client
+// of this node's driver, or a node that forwarded it.
+type origin struct {
+	client    ReqID
+	remote    bool
+	forwarder NodeID
+	fwdOp     uint64
+}
+
+// fwdOp is a request this node handed to another node to coordinate.
+type fwdOp struct {
+	origin origin
+}
+
+func (n *Node) reply(o origin, res Result) {
+	if o.remote {
+		n.send(o.forwarder, ForwardReply{Op: o.fwdOp, Result: res})
+		return
+	}
+	n.emit(Reply{ID: o.client, Result: res})
+}
+
+// handleClientRequest validates a request and routes it. Any node coordinates a
+// get (section 6.4: "any Dynamo node can act as a coordinator for a read"). A
+// put must be coordinated by one of the key's top N nodes, because only they may
+// create versions that causally subsume the ones they store; a node outside the
+// top N forwards it, preferring the node that answered the client's last read
+// fastest (section 5).
+func (n *Node) handleClientRequest(o origin, op Op) {
+	if err := n.validate(op); err != nil {
+		n.stats.BadRequests++
+		n.reply(o, Result{Err: err})
+		return
+	}
+	if op.Kind == OpGet {
+		n.startGet(o, op)
+		return
+	}
+	ctx, err := DecodeContext(op.Context)
+	if err != nil {
+		n.stats.BadRequests++
+		n.reply(o, Result{Err: wrapBadRequest(err)})
+		return
+	}
+	pref := n.preference(op.Key)[:n.cfg.N]
+	if indexOf(pref, n.id) >= 0 {
+		n.startPut(o, op, ctx)
+		return
+	}
+	target := pref[0]
+	if ctx.HasFastest && indexOf(pref, ctx.Fastest) >= 0 {
+		target = ctx.Fastest
+	}
+	if o.remote {
+		// Forwarded once already, by a node with another view of the ring. Do not
+		// forward again: bounded hops beat a forwarding loop.
+		n.stats.BadRequests++
+		n.reply(o, Result{Err: wrapBadRequest(errNotOwner)})
+		return
+	}
+	n.forward(o, op, target)
+}
+
+func (n *Node) forward(o origin, op Op, to NodeID) {
+	id := n.newOp()
+	n.fwds[id] = &fwdOp{origin: o}
+	n.stats.Forwarded++
+	n.probe("forwarded")
+	n.send(to, Forward{Op: id, Req: op})
+	// The target has its own deadline; ours is later so that its answer, even a
+	// timeout, normally arrives first and the client learns the real outcome.
+	n.timers.push(n.now.Mono+2*n.cfg.RequestTimeout, timerRequest, id)
+}
+
+func (n *Node) handleForwardReply(m ForwardReply) {
+	op, ok := n.fwds[m.Op]
+	if !ok {
+		return // late: we already answered with a timeout
+	}
+	delete(n.fwds, m.Op)
+	n.reply(op.origin, m.Result)
+}
+
+func (n *Node) validate(op Op) error {
+	switch op.Kind {
+	case OpGet, OpPut, OpDelete:
+	default:
+		return badRequestf("unknown operation %d", op.Kind)
+	}
+	if op.Key == "" {
+		return badRequestf("empty key")
+	}
+	if len(op.Key) > n.cfg.MaxKeyBytes {
+		return badRequestf("key of %d bytes exceeds the limit of %d", len(op.Key), n.cfg.MaxKeyBytes)
+	}
+	if len(op.Value) > n.cfg.MaxValueBytes {
+		return badRequestf("value of %d bytes exceeds the limit of %d", len(op.Value), n.cfg.MaxValueBytes)
+	}
+	if op.R < 0 || op.R > n.cfg.N {
+		return badRequestf("r=%d, want 1..%d", op.R, n.cfg.N)
+	}
+	if op.W < 0 || op.W > n.cfg.N {
+		return badRequestf("w=%d, want 1..%d", op.W, n.cfg.N)
+	}
+	return nil
+}
+
+func (n *Node) quorum(asked, def int) int {
+	if asked == 0 {
+		return def
+	}
+	return asked
+}

@@ -1,0 +1,52 @@
+package core
+
+import "github.com/dynamo-replay/dynamo/core/causality"
+
+// Stats counts what a node has done since it booted.
+type Stats struct {
+	Gets, Puts      uint64
+	SiblingsServed  uint64 // summed over answered gets
+	Timeouts        uint64
+	Forwarded       uint64
+	ReadRepairs     uint64
+	Flushes         uint64
+	BadRequests     uint64
+	BadMessages     uint64
+	PersistFailures uint64
+}
+
+// Status is a read-only snapshot of a node, for checks, experiments and /status.
+type Status struct {
+	ID          NodeID
+	Incarnation uint32
+	Ready       bool
+	Keys        int
+	PendingGets int
+	PendingPuts int
+	Buffered    int
+	Stats       Stats
+}
+
+// Status returns a snapshot; it changes nothing.
+func (n *Node) Status() Status {
+	return Status{
+		ID:          n.id,
+		Incarnation: n.incarnation,
+		Ready:       n.ready,
+		Keys:        n.store.len(),
+		PendingGets: len(n.gets),
+		PendingPuts: len(n.puts),
+		Buffered:    len(n.buffer.keys),
+		Stats:       n.stats,
+	}
+}
+
+// Versions returns the node's sibling set for key. The slice must not be
+// modified.
+func (n *Node) Versions(key string) []Version { return n.store.get(key) }
+
+// Ascend calls fn for every stored key in key order until fn returns false. fn
+// must not modify the versions.
+func (n *Node) Ascend(fn func(key string, versions []Version) bool) { n.store.ascend(fn) }
+
+func causalitySameSet(a, b []Version) bool { return causality.SameSet(a, b) }

@@ -1,0 +1,46 @@
+package core
+
+import "github.com/google/btree"
+
+// entry is one key's sibling set. The versions slice is never mutated in place:
+// every change stores a new slice, so a slice handed to a message or a client
+// stays valid.
+type entry struct {
+	key      string
+	versions []Version
+}
+
+func entryLess(a, b *entry) bool { return a.key < b.key }
+
+// store maps keys to sibling sets in key order, so that walks over it (final
+// states, later Merkle trees) are deterministic.
+type store struct {
+	tree *btree.BTreeG[*entry]
+}
+
+func newStore() store {
+	return store{tree: btree.NewG[*entry](32, entryLess)}
+}
+
+func (s *store) get(key string) []Version {
+	e, ok := s.tree.Get(&entry{key: key})
+	if !ok {
+		return nil
+	}
+	return e.versions
+}
+
+func (s *store) set(key string, versions []Version) {
+	if e, ok := s.tree.Get(&entry{key: key}); ok {
+		e.versions = versions
+		return
+	}
+	s.tree.ReplaceOrInsert(&entry{key: key, versions: versions})
+}
+
+func (s *store) len() int { return s.tree.Len() }
+
+// ascend calls fn for every key in order until fn returns false.
+func (s *store) ascend(fn func(key string, versions []Version) bool) {
+	s.tree.Ascend(func(e *entry) bool { return fn(e.key, e.versions) })
+}

@@ -1,0 +1,46 @@
+package core
+
+import (
+	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/ring"
+)
+
+// NodeID names a physical node. Node ids are small and dense so that per-node
+// tables can be slices.
+type NodeID = ring.NodeID
+
+// Time is nanoseconds. Monotonic readings start wherever the driver likes; wall
+// readings are Unix nanoseconds in real mode and skewable virtual time in the sim.
+type Time int64
+
+// Common durations, so that configuration reads naturally.
+const (
+	Nanosecond  Time = 1
+	Microsecond      = 1000 * Nanosecond
+	Millisecond      = 1000 * Microsecond
+	Second           = 1000 * Millisecond
+)
+
+// Clock is this node's view of time when an input is delivered.
+type Clock struct {
+	// Mono is monotonic and drives every timeout.
+	Mono Time
+	// Wall may jump and drift; it stamps versions (vector-clock truncation, lww).
+	Wall Time
+}
+
+// ReqID identifies a client request at the driver that delivered it.
+type ReqID uint64
+
+// Version is one sibling of a key, as stored and replicated.
+type Version = causality.Version
+
+// actorOf builds the causality actor of a node in one incarnation. The
+// incarnation changes at every boot, so dots created before a crash that lost
+// unsynced writes can never be created again with other values.
+func actorOf(id NodeID, incarnation uint32) causality.Actor {
+	return causality.Actor(uint64(id)<<32 | uint64(incarnation))
+}
+
+// ActorNode returns the node that an actor belongs to.
+func ActorNode(a causality.Actor) NodeID { return NodeID(uint64(a) >> 32) }

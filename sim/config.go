@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dynamo-replay/dynamo/core"
+	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/ring"
+)
+
+// Routing says how clients reach coordinators (section 6.4).
+type Routing string
+
+const (
+	// ServerDriven: a load balancer sends each request to a random node, which
+	// coordinates a get itself and forwards a put to one of the key's top N.
+	ServerDriven Routing = "server"
+	// ClientDriven: the client holds the ring and sends each request straight to
+	// one of the key's top N.
+	ClientDriven Routing = "client"
+)
+
+// Config describes one simulated run. Everything not here comes from the seed.
+type Config struct {
+	Seed uint64
+
+	Nodes     int
+	N, R, W   int
+	Ring      ring.Params
+	Causality causality.Mode
+	Buffered  bool
+	Routing   Routing
+
+	Workload Workload
+	Net      Network
+	Disk     Disk
+	Clocks   Clocks
+	Faults   Faults
+
+	// StartDelay holds the clients back while the nodes boot: a request that
+	// reaches a node before its first incarnation record is durable is refused.
+	StartDelay time.Duration
+	// Quiet is how long the run stays fault-free after the workload, before the
+	// scrub reads every key and the final states are taken.
+	Quiet time.Duration
+	// NoScrub skips the end-of-run read of every key. Without anti-entropy, the
+	// scrub's read repair is what makes replicas converge.
+	NoScrub bool
+
+	// Node overrides the nodes' timing knobs when non-zero.
+	RequestTimeout   time.Duration
+	ReadRepairWindow time.Duration
+
+	// Bugs plants defects in every node (checker tests only).
+	Bugs core.Bugs
+}
+
+// Workload is what the clients do.
+type Workload struct {
+	// Clients is the number of closed-loop clients (each waits for its answer).
+	Clients int
+	// Ops is the total number of client operations (a read-modify-write counts
+	// two: its get and its put).
+	Ops int
+	// Keys is the size of the key space.
+	Keys int
+	// Zipf is the exponent of a Zipf key distribution; 0 means uniform.
+	Zipf float64
+	// GetFraction, RMWFraction and DeleteFraction split operations; the rest are
+	// blind puts. A read-modify-write is a get whose context goes into a put,
+	// like adding an item to a shopping cart.
+	GetFraction, RMWFraction, DeleteFraction float64
+	// Think is a closed-loop client's pause between operations.
+	Think Dist
+	// OpenLoopRate, when positive, replaces the closed loop: requests arrive as a
+	// Poisson process at this many per simulated second, whatever the latency.
+	OpenLoopRate float64
+}
+
+// Network is the simulated network between nodes, and between clients and nodes.
+type Network struct {
+	Latency Dist
+	// Loss, Duplicate and Reorder are per-message probabilities between nodes. A
+	// reordered message waits an extra Reorder delay, so later ones overtake it.
+	Loss, Duplicate, Reorder float64
+	ReorderDelay             Dist
+}
+
+// Disk is the simulated disk's write-and-sync latency. Writes complete in order.
+type Disk struct {
+	Latency Dist
+}
+
+// Clocks bounds the nodes' clock errors, drawn per node from the seed.
+type Clocks struct {
+	MaxSkew     time.Duration // wall-clock offset, either sign
+	MaxDriftPPM int64         // monotonic rate error, either sign
+}
+
+// Faults schedules crashes and partitions during the workload. The nemesis of
+// issue 3 will grow this into a full schedule.
+type Faults struct {
+	// Crashes is how many node crashes happen during the workload; each node
+	// restarts after Downtime.
+	Crashes  int
+	Downtime Dist
+	// TornWrites: a crash may leave a torn last record on disk.
+	TornWrites bool
+	// Partitions is how many random two-way partitions happen, each lasting
+	// PartitionTime.
+	Partitions    int
+	PartitionTime Dist
+}
+
+// DefaultConfig is the default scenario of `dynamo sim`: five nodes, (3,2,2),
+// dvv, a few thousand operations from ten clients, with message loss and
+// long-tailed delays.
+func DefaultConfig(seed uint64) Config {
+	return Config{
+		Seed:      seed,
+		Nodes:     5,
+		N:         3,
+		R:         2,
+		W:         2,
+		Ring:      ring.DefaultParams(),
+		Causality: causality.DVV,
+		Routing:   ServerDriven,
+		Workload: Workload{
+			Clients:        10,
+			Ops:            3000,
+			Keys:           100,
+			Zipf:           0,
+			// Mostly read-modify-writes, like the shopping cart: each put
+			// carries the context of a read, so siblings stay rare.
+			GetFraction:    0.3,
+			RMWFraction:    0.6,
+			DeleteFraction: 0.02,
+			Think:          Dist{Kind: "exp", Scale: time.Millisecond},
+		},
+		Net: Network{
+			// Median 0.5ms within a datacenter, with a long tail past 10ms.
+			Latency:      Dist{Kind: "lognormal", Min: 100 * time.Microsecond, Scale: 400 * time.Microsecond, Sigma: 0.9, Max: time.Second},
+			Loss:         0.01,
+			Duplicate:    0.005,
+			Reorder:      0.01,
+			ReorderDelay: Dist{Kind: "uniform", Scale: 5 * time.Millisecond},
+		},
+		Disk: Disk{
+			// An fsync: about a millisecond, sometimes far more.
+			Latency: Dist{Kind: "lognormal", Min: 200 * time.Microsecond, Scale: time.Millisecond, Sigma: 0.8, Max: 2 * time.Second},
+		},
+		Clocks: Clocks{MaxSkew: 10 * time.Millisecond, MaxDriftPPM: 100},
+		Faults: Faults{
+			Downtime:      Dist{Kind: "uniform", Min: 100 * time.Millisecond, Scale: 900 * time.Millisecond},
+			PartitionTime: Dist{Kind: "uniform", Min: 100 * time.Millisecond, Scale: 900 * time.Millisecond},
+		},
+		StartDelay: 50 * time.Millisecond,
+		Quiet:      2 * time.Second,
+	}
+}
+
+// Validate names the first field that makes the configuration unusable.
+func (c *Config) Validate() error {
+	w := &c.Workload
+	switch {
+	case c.Nodes < 1 || c.Nodes > 1000:
+		return fmt.Errorf("nodes=%d, want 1..1000", c.Nodes)
+	case c.N < 1:
+		return fmt.Errorf("N=%d, want at least 1", c.N)
+	case c.N > c.Nodes:
+		return fmt.Errorf("N=%d exceeds nodes=%d", c.N, c.Nodes)
+	case c.R < 1 || c.R > c.N:
+		return fmt.Errorf("R=%d, want 1..N (N=%d)", c.R, c.N)
+	case c.W < 1 || c.W > c.N:
+		return fmt.Errorf("W=%d, want 1..N (N=%d)", c.W, c.N)
+	case c.Routing != ServerDriven && c.Routing != ClientDriven:
+		return fmt.Errorf("routing=%q, want server or client", c.Routing)
+	case w.Clients < 1:
+		return fmt.Errorf("clients=%d, want at least 1", w.Clients)
+	case w.Ops < 0:
+		return fmt.Errorf("ops=%d, want at least 0", w.Ops)
+	case w.Keys < 1:
+		return fmt.Errorf("keys=%d, want at least 1", w.Keys)
+	case w.Zipf < 0:
+		return fmt.Errorf("zipf=%g, want 0 (uniform) or positive", w.Zipf)
+	case w.GetFraction < 0 || w.RMWFraction < 0 || w.DeleteFraction < 0 ||
+		w.GetFraction+w.RMWFraction+w.DeleteFraction > 1:
+		return fmt.Errorf("operation mix get=%g rmw=%g delete=%g: want non-negative fractions summing to at most 1",
+			w.GetFraction, w.RMWFraction, w.DeleteFraction)
+	case w.OpenLoopRate < 0:
+		return fmt.Errorf("open-loop rate %g, want >= 0", w.OpenLoopRate)
+	case c.Net.Loss < 0 || c.Net.Loss >= 1:
+		return fmt.Errorf("loss=%g, want 0 <= loss < 1", c.Net.Loss)
+	case c.Net.Duplicate < 0 || c.Net.Duplicate >= 1:
+		return fmt.Errorf("duplicate=%g, want 0 <= p < 1", c.Net.Duplicate)
+	case c.Net.Reorder < 0 || c.Net.Reorder >= 1:
+		return fmt.Errorf("reorder=%g, want 0 <= p < 1", c.Net.Reorder)
+	case c.Clocks.MaxSkew < 0 || c.Clocks.MaxDriftPPM < 0 || c.Clocks.MaxDriftPPM > 100_000:
+		return fmt.Errorf("clocks: skew %s drift %dppm, want non-negative and drift <= 100000", c.Clocks.MaxSkew, c.Clocks.MaxDriftPPM)
+	case c.Faults.Crashes < 0 || c.Faults.Partitions < 0:
+		return fmt.Errorf("faults: crashes=%d partitions=%d, want non-negative", c.Faults.Crashes, c.Faults.Partitions)
+	case c.StartDelay < 0:
+		return fmt.Errorf("start delay %s, want non-negative", c.StartDelay)
+	case c.Quiet < 0:
+		return fmt.Errorf("quiet=%s, want non-negative", c.Quiet)
+	}
+	dists := []struct {
+		name string
+		d    Dist
+	}{
+		{"net latency", c.Net.Latency}, {"reorder delay", c.Net.ReorderDelay}, {"disk latency", c.Disk.Latency},
+		{"think time", w.Think}, {"downtime", c.Faults.Downtime}, {"partition time", c.Faults.PartitionTime},
+	}
+	for _, x := range dists {
+		if err := x.d.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", x.name, err)
+		}
+	}
+	return c.Ring.Validate(c.Nodes)
+}

@@ -1,0 +1,41 @@
+package sim
+
+import "github.com/dynamo-replay/dynamo/core"
+
+// tracer is a running 64-bit hash over every dispatched event: two runs with
+// the same trace dispatched the same events at the same virtual times.
+type tracer struct{ h uint64 }
+
+func (t *tracer) mix(x uint64) {
+	h := (t.h ^ x) * 0x100000001b3
+	t.h = h ^ h>>29
+}
+
+func (t *tracer) event(ev *event) {
+	t.mix(uint64(ev.at))
+	t.mix(uint64(ev.kind) | uint64(ev.node)<<8 | uint64(ev.from)<<24 | uint64(uint32(ev.client))<<40)
+	t.mix(ev.gen)
+	if ev.msg != nil {
+		t.message(ev.msg)
+	}
+}
+
+// message folds in what identifies a message without walking its payload.
+func (t *tracer) message(m core.Message) {
+	switch m := m.(type) {
+	case core.GetReq:
+		t.mix(1<<56 | m.Op)
+	case core.GetResp:
+		t.mix(2<<56 | m.Op)
+		t.mix(uint64(len(m.Versions)))
+	case core.PutReq:
+		t.mix(3<<56 | m.Op)
+		t.mix(uint64(len(m.Versions)))
+	case core.PutAck:
+		t.mix(4<<56 | m.Op)
+	case core.Forward:
+		t.mix(5<<56 | m.Op)
+	case core.ForwardReply:
+		t.mix(6<<56 | m.Op)
+	}
+}

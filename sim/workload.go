@@ -1,0 +1,312 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/dynamo-replay/dynamo/checks"
+	"github.com/dynamo-replay/dynamo/core"
+)
+
+// request is one client request in flight: what a node needs to receive it.
+type request struct {
+	id core.ReqID
+	op core.Op
+}
+
+// client is one sequential client stream. It holds at most one request.
+type client struct {
+	idx    int32
+	busy   bool
+	cur    core.ReqID
+	op     checks.Op // the history entry being built
+	rmw    bool      // the current get is the first half of a read-modify-write
+	scrub  bool      // an end-of-run scrub reader: one get, then done
+	issued uint64
+}
+
+// Request ids carry the client index in their low 16 bits, so a reply finds its
+// client without a map.
+const maxClients = 1 << 16
+
+func reqID(seq uint64, c int32) core.ReqID { return core.ReqID(seq<<16 | uint64(c)) }
+func clientOf(id core.ReqID) int32         { return int32(id & (maxClients - 1)) }
+
+// keyChooser draws keys uniformly or from a Zipf distribution.
+type keyChooser struct {
+	names []string
+	cdf   []float64 // nil for uniform
+}
+
+func newKeyChooser(n int, zipf float64) keyChooser {
+	k := keyChooser{names: make([]string, n)}
+	width := len(strconv.Itoa(n - 1))
+	for i := range k.names {
+		k.names[i] = fmt.Sprintf("k%0*d", width, i)
+	}
+	if zipf > 0 {
+		k.cdf = make([]float64, n)
+		sum := 0.0
+		for i := range k.cdf {
+			sum += 1 / math.Pow(float64(i+1), zipf)
+			k.cdf[i] = sum
+		}
+		for i := range k.cdf {
+			k.cdf[i] /= sum
+		}
+	}
+	return k
+}
+
+func (k *keyChooser) pick(r *rand.Rand) string {
+	if k.cdf == nil {
+		return k.names[r.IntN(len(k.names))]
+	}
+	return k.names[sort.SearchFloat64s(k.cdf, r.Float64())]
+}
+
+// clientTimeout is how long a client waits before it records an unknown
+// outcome: past the coordinator's deadline and a forward's, so a client hears
+// the real answer whenever there is one.
+func (s *Sim) clientTimeout() int64 {
+	return 3*int64(s.nodeCfg.RequestTimeout) + int64(s.cfg.Net.Latency.Max)
+}
+
+// runClient starts the client's next operation, if the budget allows.
+func (s *Sim) runClient(c *client) {
+	if c.busy {
+		return
+	}
+	if s.issued >= s.cfg.Workload.Ops || s.phase != phaseLoad {
+		s.maybeEndLoad()
+		return
+	}
+	s.issued++
+	key := s.keys.pick(s.workRng)
+	w := &s.cfg.Workload
+	x := s.workRng.Float64()
+	switch {
+	case x < w.GetFraction:
+		s.issue(c, checks.Op{Kind: checks.Get, Key: key}, nil, 0)
+	case x < w.GetFraction+w.RMWFraction:
+		s.issued++ // the put that follows the get
+		c.rmw = true
+		s.issue(c, checks.Op{Kind: checks.Get, Key: key}, nil, 0)
+	case x < w.GetFraction+w.RMWFraction+w.DeleteFraction:
+		s.issueWrite(c, checks.Delete, key, nil, nil)
+	default:
+		s.issueWrite(c, checks.Put, key, nil, nil)
+	}
+}
+
+func (s *Sim) issueWrite(c *client, kind checks.Kind, key string, ctx []byte, covers []string) {
+	s.values++
+	prefix := "v"
+	if kind == checks.Delete {
+		prefix = "d"
+	}
+	value := prefix + strconv.FormatUint(s.values, 10)
+	s.issue(c, checks.Op{Kind: kind, Key: key, Value: value, Covers: covers}, ctx, 0)
+}
+
+// issue sends one request from client c to the node its routing picks.
+func (s *Sim) issue(c *client, hop checks.Op, ctx []byte, r int) {
+	op := requestOp(hop, ctx, r)
+	s.sendRequest(c, hop, op, s.route(op))
+}
+
+func requestOp(hop checks.Op, ctx []byte, r int) core.Op {
+	op := core.Op{Key: hop.Key, Context: ctx, R: r}
+	switch hop.Kind {
+	case checks.Get:
+		op.Kind = core.OpGet
+	case checks.Put:
+		op.Kind, op.Value = core.OpPut, []byte(hop.Value)
+	case checks.Delete:
+		op.Kind, op.Value = core.OpDelete, []byte(hop.Value)
+	}
+	return op
+}
+
+// issueTo sends a request to a chosen node, bypassing routing.
+func (s *Sim) issueTo(c *client, hop checks.Op, to core.NodeID, r int) {
+	s.sendRequest(c, hop, requestOp(hop, nil, r), to)
+}
+
+func (s *Sim) sendRequest(c *client, hop checks.Op, op core.Op, to core.NodeID) {
+	c.issued++
+	c.busy = true
+	c.cur = reqID(c.issued, c.idx)
+	hop.Client = int(c.idx)
+	hop.Call = s.now
+	hop.Node = int(to)
+	c.op = hop
+	req := &request{id: c.cur, op: op}
+	s.q.push(event{at: s.now + s.cfg.Net.Latency.Sample(s.netRng), kind: evRequest, node: to, client: c.idx, req: req})
+	s.q.push(event{at: s.now + s.clientTimeout(), kind: evClientGiveUp, client: c.idx, gen: uint64(c.cur)})
+}
+
+// route picks the node a request goes to (section 6.4). Clients, like a load
+// balancer with health checks, know which nodes are up.
+func (s *Sim) route(op core.Op) core.NodeID {
+	if s.cfg.Routing == ServerDriven {
+		return s.randomUpNode()
+	}
+	pref := s.ring.PreferenceForKey(op.Key, s.prefBuf)[:s.cfg.N]
+	if op.Kind == core.OpGet {
+		return s.firstUp(pref, s.workRng.IntN(len(pref)))
+	}
+	if ctx, err := core.DecodeContext(op.Context); err == nil && ctx.HasFastest && slices.Contains(pref, ctx.Fastest) && s.nodes[ctx.Fastest].up {
+		return ctx.Fastest
+	}
+	return s.firstUp(pref, 0)
+}
+
+// firstUp returns the first up node of list starting at index start, wrapping;
+// the node at start if none is up.
+func (s *Sim) firstUp(list []core.NodeID, start int) core.NodeID {
+	for i := range list {
+		id := list[(start+i)%len(list)]
+		if s.nodes[id].up {
+			return id
+		}
+	}
+	return list[start]
+}
+
+func (s *Sim) randomUpNode() core.NodeID {
+	up := s.upBuf[:0]
+	for _, n := range s.nodes[1:] {
+		if n.up {
+			up = append(up, n.id)
+		}
+	}
+	s.upBuf = up
+	if len(up) == 0 {
+		return core.NodeID(1 + s.workRng.IntN(len(s.nodes)-1))
+	}
+	return up[s.workRng.IntN(len(up))]
+}
+
+func (s *Sim) deliverRequest(ev *event) {
+	n := s.nodes[ev.node]
+	if !n.up {
+		s.stats.Dropped++
+		return // the client will time out
+	}
+	s.step(n, core.ClientRequest{ID: ev.req.id, Op: ev.req.op})
+}
+
+// deliverResponse completes the client's operation, unless it gave up already.
+func (s *Sim) deliverResponse(ev *event) {
+	c := s.clients[ev.client]
+	if !c.busy || uint64(c.cur) != ev.gen {
+		return
+	}
+	res := ev.result
+	op := c.op
+	op.Return = s.now
+	op.Coordinator = int(res.Coordinator)
+	switch {
+	case res.Err == nil:
+		op.Outcome = checks.Ok
+	case isRejection(res.Err):
+		op.Outcome = checks.Rejected
+	default:
+		op.Outcome = checks.Unknown
+	}
+	if op.Kind == checks.Get && op.Outcome == checks.Ok {
+		op.Values = make([]string, len(res.Siblings))
+		for i, sib := range res.Siblings {
+			op.Values[i] = string(sib.Value)
+		}
+		sort.Strings(op.Values)
+	}
+	if op.Kind != checks.Get && op.Outcome == checks.Unknown {
+		op.Return = checks.Never
+	}
+	s.finish(c, op)
+	if c.rmw && op.Outcome == checks.Ok {
+		c.rmw = false
+		s.issueWrite(c, checks.Put, op.Key, res.Context, op.Values)
+		return
+	}
+	c.rmw = false
+	s.next(c)
+}
+
+func isRejection(err error) bool {
+	return errors.Is(err, core.ErrBadRequest) || errors.Is(err, core.ErrUnavailable)
+}
+
+// giveUp records an unknown outcome for a request that never answered.
+func (s *Sim) giveUp(ev *event) {
+	c := s.clients[ev.client]
+	if !c.busy || uint64(c.cur) != ev.gen {
+		return
+	}
+	op := c.op
+	op.Outcome = checks.Unknown
+	op.Return = s.now
+	if op.Kind != checks.Get {
+		op.Return = checks.Never
+	}
+	s.finish(c, op)
+	c.rmw = false
+	s.next(c)
+}
+
+func (s *Sim) finish(c *client, op checks.Op) {
+	c.busy = false
+	s.history.Ops = append(s.history.Ops, op)
+}
+
+// next schedules the client's next operation after its think time.
+func (s *Sim) next(c *client) {
+	if c.scrub {
+		s.scrubbing--
+		s.maybeEndScrub()
+		return
+	}
+	if s.cfg.Workload.OpenLoopRate > 0 {
+		s.maybeEndLoad()
+		return
+	}
+	s.q.push(event{at: s.now + s.cfg.Workload.Think.Sample(s.workRng), kind: evClientRun, client: c.idx})
+}
+
+// arrive is one open-loop arrival: the first idle client takes it, or a new
+// client stream if all are busy.
+func (s *Sim) arrive() {
+	if s.issued >= s.cfg.Workload.Ops || s.phase != phaseLoad {
+		s.maybeEndLoad()
+		return
+	}
+	var c *client
+	for _, x := range s.clients {
+		if !x.busy && !x.scrub {
+			c = x
+			break
+		}
+	}
+	if c == nil {
+		c = s.newClient()
+	}
+	s.runClient(c)
+	gap := s.workRng.ExpFloat64() / s.cfg.Workload.OpenLoopRate * 1e9
+	s.q.push(event{at: s.now + int64(gap), kind: evClientRun, client: -1})
+}
+
+func (s *Sim) newClient() *client {
+	if len(s.clients) >= maxClients {
+		panic(fmt.Sprintf("sim: more than %d concurrent clients", maxClients))
+	}
+	c := &client{idx: int32(len(s.clients))}
+	s.clients = append(s.clients, c)
+	return c
+}
