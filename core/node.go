@@ -20,7 +20,7 @@ type Node struct {
 	ready       bool
 	booted      bool
 
-	store store
+	store *store
 	now   Clock
 	out   []Effect
 

@@ -15,15 +15,23 @@ func entryLess(a, b *entry) bool { return a.key < b.key }
 // store maps keys to sibling sets in key order, so that walks over it (final
 // states, later Merkle trees) are deterministic.
 type store struct {
-	tree *btree.BTreeG[*entry]
+	tree  *btree.BTreeG[*entry]
+	probe entry // reused as the search key: lookups allocate nothing
 }
 
-func newStore() store {
-	return store{tree: btree.NewG[*entry](32, entryLess)}
+func newStore() *store {
+	return &store{tree: btree.NewG[*entry](32, entryLess)}
+}
+
+func (s *store) find(key string) (*entry, bool) {
+	s.probe.key = key
+	e, ok := s.tree.Get(&s.probe)
+	s.probe.key = ""
+	return e, ok
 }
 
 func (s *store) get(key string) []Version {
-	e, ok := s.tree.Get(&entry{key: key})
+	e, ok := s.find(key)
 	if !ok {
 		return nil
 	}
@@ -31,7 +39,7 @@ func (s *store) get(key string) []Version {
 }
 
 func (s *store) set(key string, versions []Version) {
-	if e, ok := s.tree.Get(&entry{key: key}); ok {
+	if e, ok := s.find(key); ok {
 		e.versions = versions
 		return
 	}

@@ -35,7 +35,15 @@ type event struct {
 	req    *request
 }
 
-func (a *event) before(b *event) bool {
+// slot is a heap entry: pointer-free, so sifting it costs no write barriers.
+// The event itself waits in the slab.
+type slot struct {
+	at  int64
+	seq uint64
+	idx int32
+}
+
+func (a slot) before(b slot) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
@@ -45,18 +53,29 @@ func (a *event) before(b *event) bool {
 // queue is a binary min-heap ordered by (at, seq): FIFO among equal times, so
 // the order of events never depends on anything but the seed.
 type queue struct {
-	h   []event
-	seq uint64
+	h    []slot
+	slab []event
+	free []int32
+	seq  uint64
 }
 
 func (q *queue) push(e event) {
 	q.seq++
 	e.seq = q.seq
-	q.h = append(q.h, e)
+	var idx int32
+	if n := len(q.free); n > 0 {
+		idx = q.free[n-1]
+		q.free = q.free[:n-1]
+		q.slab[idx] = e
+	} else {
+		idx = int32(len(q.slab))
+		q.slab = append(q.slab, e)
+	}
+	q.h = append(q.h, slot{at: e.at, seq: e.seq, idx: idx})
 	i := len(q.h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !q.h[i].before(&q.h[p]) {
+		if !q.h[i].before(q.h[p]) {
 			break
 		}
 		q.h[i], q.h[p] = q.h[p], q.h[i]
@@ -70,15 +89,14 @@ func (q *queue) pop() event {
 	top := q.h[0]
 	last := len(q.h) - 1
 	q.h[0] = q.h[last]
-	q.h[last] = event{} // drop references for the collector
 	q.h = q.h[:last]
 	i := 0
 	for {
 		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && q.h[l].before(&q.h[m]) {
+		if l < last && q.h[l].before(q.h[m]) {
 			m = l
 		}
-		if r < last && q.h[r].before(&q.h[m]) {
+		if r < last && q.h[r].before(q.h[m]) {
 			m = r
 		}
 		if m == i {
@@ -87,5 +105,8 @@ func (q *queue) pop() event {
 		q.h[i], q.h[m] = q.h[m], q.h[i]
 		i = m
 	}
-	return top
+	e := q.slab[top.idx]
+	q.slab[top.idx] = event{} // drop references for the collector
+	q.free = append(q.free, top.idx)
+	return e
 }
