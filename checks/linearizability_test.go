@@ -141,4 +141,10 @@ func TestVisualizationShowsAnnotations(t *testing.T) {
 	require.Equal(t, html, string(data))
 
 	require.ErrorContains(t, WriteVisualization(h, LinearizabilityResult{}, &buf), "not checked")
+
+	// Unknown writes (Return = Never) render too.
+	buf.Reset()
+	require.NoError(t, WriteVisualization(healthy(), CheckLinearizable(healthy(), time.Minute), &buf))
+	require.Contains(t, buf.String(), "put(k, v4 ⊇{v3})")
+	require.Contains(t, buf.String(), "outcome unknown")
 }

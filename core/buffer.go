@@ -38,5 +38,5 @@ func (n *Node) flushBuffer() {
 	}
 	n.buffer.keys = n.buffer.keys[:0]
 	n.stats.Flushes++
-	n.emit(Persist{Token: n.newOp(), Records: recs})
+	n.emit(&Persist{Token: n.newOp(), Records: recs})
 }

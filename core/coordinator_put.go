@@ -52,10 +52,10 @@ func (n *Node) startPut(o origin, req Op, ctx Context) {
 		n.maybeFlushFull()
 		n.ackPut(op, n.id)
 	case n.cfg.Bugs.AckBeforePersist:
-		n.emit(Persist{Token: n.newOp(), Records: []Record{versionsRecord(req.Key, rec)}})
+		n.emit(&Persist{Token: n.newOp(), Records: []Record{versionsRecord(req.Key, rec)}})
 		n.ackPut(op, n.id)
 	default:
-		n.emit(Persist{Token: op.id, Records: []Record{versionsRecord(req.Key, rec)}, Notify: true})
+		n.emit(&Persist{Token: op.id, Records: []Record{versionsRecord(req.Key, rec)}, Notify: true})
 	}
 }
 

@@ -1,6 +1,10 @@
 package core
 
-// Effect is one of Send, Reply, Persist, WakeAt: something the driver must do.
+// Effect is one of *Send, *Reply, *Persist, *WakeAt: something the driver must
+// do. Effects returned by Step live in buffers the node reuses at the next
+// Step, so a driver copies what it keeps (a Persist's Then effects are the
+// exception: they are allocated for the driver to keep until the write is
+// durable).
 type Effect interface{ isEffect() }
 
 // Send delivers Msg to a peer, best effort.
@@ -30,10 +34,10 @@ type Persist struct {
 // replaces any earlier request.
 type WakeAt struct{ At Time }
 
-func (Send) isEffect()    {}
-func (Reply) isEffect()   {}
-func (Persist) isEffect() {}
-func (WakeAt) isEffect()  {}
+func (*Send) isEffect()    {}
+func (*Reply) isEffect()   {}
+func (*Persist) isEffect() {}
+func (*WakeAt) isEffect()  {}
 
 // Sibling is one version of a value as a client sees it.
 type Sibling struct {

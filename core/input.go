@@ -6,7 +6,10 @@ type Input struct {
 	Event Event
 }
 
-// Event is one of Boot, Recv, ClientRequest, Wakeup, Persisted, PersistFailed.
+// Event is one of *Boot, *Recv, *ClientRequest, *Wakeup, *Persisted,
+// *PersistFailed. Events travel by pointer so that a driver can reuse one
+// value per kind and deliver it without an allocation; the node never keeps an
+// event after Step returns.
 type Event interface{ isEvent() }
 
 // Boot is delivered once after New, before any other event.
@@ -37,12 +40,12 @@ type PersistFailed struct {
 	Err   error
 }
 
-func (Boot) isEvent()          {}
-func (Recv) isEvent()          {}
-func (ClientRequest) isEvent() {}
-func (Wakeup) isEvent()        {}
-func (Persisted) isEvent()     {}
-func (PersistFailed) isEvent() {}
+func (*Boot) isEvent()          {}
+func (*Recv) isEvent()          {}
+func (*ClientRequest) isEvent() {}
+func (*Wakeup) isEvent()        {}
+func (*Persisted) isEvent()     {}
+func (*PersistFailed) isEvent() {}
 
 // OpKind is the kind of client operation.
 type OpKind uint8

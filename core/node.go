@@ -23,6 +23,7 @@ type Node struct {
 	store *store
 	now   Clock
 	out   []Effect
+	arena effectArena
 
 	nextOp uint64
 	gets   map[uint64]*getOp
@@ -84,25 +85,26 @@ func (n *Node) ID() NodeID { return n.id }
 // Step delivers one input and returns the effects to carry out, in order.
 func (n *Node) Step(in Input) []Effect {
 	n.out = n.out[:0]
+	n.arena.reset()
 	if in.Now.Mono < n.now.Mono {
 		panic(fmt.Sprintf("node %d: monotonic clock went back from %d to %d", n.id, n.now.Mono, in.Now.Mono))
 	}
 	n.now = in.Now
-	if _, isBoot := in.Event.(Boot); !n.booted && !isBoot {
+	if _, isBoot := in.Event.(*Boot); !n.booted && !isBoot {
 		panic(fmt.Sprintf("node %d: %T delivered before Boot", n.id, in.Event))
 	}
 	switch ev := in.Event.(type) {
-	case Boot:
+	case *Boot:
 		n.handleBoot()
-	case Recv:
+	case *Recv:
 		n.handleMessage(ev.From, ev.Msg)
-	case ClientRequest:
+	case *ClientRequest:
 		n.handleClientRequest(origin{client: ev.ID}, ev.Op)
-	case Wakeup:
+	case *Wakeup:
 		n.handleWakeup()
-	case Persisted:
+	case *Persisted:
 		n.handlePersisted(ev.Token, true)
-	case PersistFailed:
+	case *PersistFailed:
 		n.stats.PersistFailures++
 		n.handlePersisted(ev.Token, false)
 	default:
@@ -114,7 +116,7 @@ func (n *Node) Step(in Input) []Effect {
 
 func (n *Node) emit(e Effect) { n.out = append(n.out, e) }
 
-func (n *Node) send(to NodeID, m Message) { n.emit(Send{To: to, Msg: m}) }
+func (n *Node) send(to NodeID, m Message) { n.emit(n.arena.send(to, m)) }
 
 func (n *Node) probe(name string) {
 	if n.cfg.Probe != nil {
@@ -145,7 +147,7 @@ func (n *Node) handleBoot() {
 
 func (n *Node) persistIncarnation() {
 	n.bootTok = n.newOp()
-	n.emit(Persist{
+	n.emit(&Persist{
 		Token:   n.bootTok,
 		Records: []Record{{Kind: RecordIncarnation, Incarnation: n.incarnation}},
 		Notify:  true,
@@ -235,7 +237,7 @@ func (n *Node) maybeWake() {
 		return
 	}
 	n.wakeAt, n.wakeSet = t.at, true
-	n.emit(WakeAt{At: t.at})
+	n.emit(n.arena.wake(t.at))
 }
 
 // preference returns the key's preference list in a buffer owned by the node,

@@ -14,7 +14,7 @@ func (n *Node) handlePutReq(from NodeID, m PutReq) {
 	}
 	var then []Effect
 	if m.Op != 0 {
-		then = []Effect{Send{To: from, Msg: PutAck{Op: m.Op}}}
+		then = []Effect{&Send{To: from, Msg: PutAck{Op: m.Op}}}
 	}
 	n.persistOrBuffer(m.Key, m.Versions, m.Durable, then)
 }
@@ -33,7 +33,7 @@ func (n *Node) persistOrBuffer(key string, versions []Version, durable bool, the
 		n.out = append(n.out, then...)
 		then = nil
 	}
-	n.emit(Persist{Token: n.newOp(), Records: []Record{versionsRecord(key, versions)}, Then: then})
+	n.emit(&Persist{Token: n.newOp(), Records: []Record{versionsRecord(key, versions)}, Then: then})
 }
 
 func (n *Node) sameSet(a, b []Version) bool {

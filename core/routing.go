@@ -19,7 +19,7 @@ func (n *Node) reply(o origin, res Result) {
 		n.send(o.forwarder, ForwardReply{Op: o.fwdOp, Result: res})
 		return
 	}
-	n.emit(Reply{ID: o.client, Result: res})
+	n.emit(n.arena.reply(o.client, res))
 }
 
 // handleClientRequest validates a request and routes it. Any node coordinates a

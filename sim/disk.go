@@ -18,10 +18,10 @@ type simDisk struct {
 
 type pendingWrite struct {
 	bytes []byte
-	p     core.Persist
+	p     *core.Persist // allocated by the node for us to keep
 }
 
-func (s *Sim) persist(n *simNode, p core.Persist) {
+func (s *Sim) persist(n *simNode, p *core.Persist) {
 	w := pendingWrite{p: p}
 	if n.disk.retain {
 		for _, r := range p.Records {
@@ -47,7 +47,8 @@ func (s *Sim) diskDone(n *simNode) {
 		s.execute(n, e)
 	}
 	if w.p.Notify {
-		s.step(n, core.Persisted{Token: w.p.Token})
+		s.persisted = core.Persisted{Token: w.p.Token}
+		s.step(n, &s.persisted)
 	}
 }
 

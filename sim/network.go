@@ -34,7 +34,8 @@ func (s *Sim) deliverMessage(ev *event) {
 		s.stats.Dropped++
 		return
 	}
-	s.step(n, core.Recv{From: ev.from, Msg: ev.msg})
+	s.recv = core.Recv{From: ev.from, Msg: ev.msg}
+	s.step(n, &s.recv)
 }
 
 // blocked says whether a partition cuts messages from a to b.
@@ -45,8 +46,7 @@ func (s *Sim) blocked(a, b core.NodeID) bool {
 // sendResponse carries a reply back to the client that sent the request.
 // Client links see latency but no loss: a lost reply would only look like a
 // timeout, which the clients already model.
-func (s *Sim) sendResponse(from core.NodeID, r core.Reply) {
-	res := r.Result
+func (s *Sim) sendResponse(from core.NodeID, r *core.Reply) {
 	s.q.push(event{at: s.now + s.cfg.Net.Latency.Sample(s.netRng), kind: evResponse,
-		from: from, gen: uint64(r.ID), client: clientOf(r.ID), result: &res})
+		from: from, gen: uint64(r.ID), client: clientOf(r.ID), payload: s.results.put(r.Result)})
 }

@@ -37,7 +37,7 @@ func (s *Sim) boot(n *simNode) {
 	cfg.Rand = rand.New(rand.NewPCG(s.nodeRng.Uint64(), s.nodeRng.Uint64()))
 	n.node = core.New(cfg, rec.Recovered)
 	n.up = true
-	s.step(n, core.Boot{})
+	s.step(n, &core.Boot{})
 }
 
 // crash stops a node: memory is lost, pending disk writes keep a random prefix
@@ -65,13 +65,13 @@ func (s *Sim) step(n *simNode, ev core.Event) {
 
 func (s *Sim) execute(n *simNode, e core.Effect) {
 	switch e := e.(type) {
-	case core.Send:
+	case *core.Send:
 		s.sendMessage(n.id, e.To, e.Msg)
-	case core.Reply:
+	case *core.Reply:
 		s.sendResponse(n.id, e)
-	case core.Persist:
+	case *core.Persist:
 		s.persist(n, e)
-	case core.WakeAt:
+	case *core.WakeAt:
 		n.wakeGen++
 		s.q.push(event{at: n.clock.globalAt(int64(e.At)), kind: evWake, node: n.id, gen: n.wakeGen})
 	default:

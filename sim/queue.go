@@ -30,9 +30,10 @@ type event struct {
 	gen    uint64
 	client int32
 	msg    core.Message
-	result *core.Result
 	fault  *fault
-	req    *request
+	// payload indexes a client request's op or a reply's result in the sim's
+	// side slabs: the event stays small, and nothing is allocated per request.
+	payload int32
 }
 
 // slot is a heap entry: pointer-free, so sifting it costs no write barriers.
@@ -109,4 +110,31 @@ func (q *queue) pop() event {
 	q.slab[top.idx] = event{} // drop references for the collector
 	q.free = append(q.free, top.idx)
 	return e
+}
+
+// slab stores values by index with a free list, so that short-lived payloads
+// are recycled instead of allocated.
+type slab[T any] struct {
+	items []T
+	free  []int32
+}
+
+func (s *slab[T]) put(v T) int32 {
+	if n := len(s.free); n > 0 {
+		i := s.free[n-1]
+		s.free = s.free[:n-1]
+		s.items[i] = v
+		return i
+	}
+	s.items = append(s.items, v)
+	return int32(len(s.items) - 1)
+}
+
+// take returns the value at i and frees its place.
+func (s *slab[T]) take(i int32) T {
+	v := s.items[i]
+	var zero T
+	s.items[i] = zero
+	s.free = append(s.free, i)
+	return v
 }

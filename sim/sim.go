@@ -54,6 +54,15 @@ type Sim struct {
 	scrubbing int
 	loadOps   int
 
+	// One reusable event of each kind: a node never keeps an event after Step.
+	recv      core.Recv
+	request   core.ClientRequest
+	wakeup    core.Wakeup
+	persisted core.Persisted
+
+	ops     slab[core.Op]
+	results slab[core.Result]
+
 	history *checks.History
 	probes  map[string]uint64
 	stats   Stats
@@ -76,7 +85,7 @@ func New(cfg Config) (*Sim, error) {
 		keys:      newKeyChooser(cfg.Workload.Keys, cfg.Workload.Zipf),
 		phase:     phaseLoad,
 		netFaults: true,
-		history:   &checks.History{Seed: cfg.Seed},
+		history:   &checks.History{Seed: cfg.Seed, Ops: make([]checks.Op, 0, cfg.Workload.Ops+cfg.Workload.Keys+16)},
 		probes:    make(map[string]uint64),
 	}
 	ids := make([]core.NodeID, cfg.Nodes)
@@ -198,7 +207,7 @@ func (s *Sim) dispatch(ev *event) {
 	case evWake:
 		n := s.nodes[ev.node]
 		if n.up && ev.gen == n.wakeGen {
-			s.step(n, core.Wakeup{})
+			s.step(n, &s.wakeup)
 		}
 	case evDiskDone:
 		n := s.nodes[ev.node]

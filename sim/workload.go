@@ -13,12 +13,6 @@ import (
 	"github.com/dynamo-replay/dynamo/core"
 )
 
-// request is one client request in flight: what a node needs to receive it.
-type request struct {
-	id core.ReqID
-	op core.Op
-}
-
 // client is one sequential client stream. It holds at most one request.
 type client struct {
 	idx    int32
@@ -28,6 +22,12 @@ type client struct {
 	rmw    bool      // the current get is the first half of a read-modify-write
 	scrub  bool      // an end-of-run scrub reader: one get, then done
 	issued uint64
+	// deadline is when the current request is given up. At most one give-up
+	// event per client waits in the queue (armed says so); when it fires early
+	// for a request that has since been replaced, it re-arms for the new one.
+	// That keeps the queue as small as the number of clients, not of requests.
+	deadline int64
+	armed    bool
 }
 
 // Request ids carry the client index in their low 16 bits, so a reply finds its
@@ -146,9 +146,13 @@ func (s *Sim) sendRequest(c *client, hop checks.Op, op core.Op, to core.NodeID) 
 	hop.Call = s.now
 	hop.Node = int(to)
 	c.op = hop
-	req := &request{id: c.cur, op: op}
-	s.q.push(event{at: s.now + s.cfg.Net.Latency.Sample(s.netRng), kind: evRequest, node: to, client: c.idx, req: req})
-	s.q.push(event{at: s.now + s.clientTimeout(), kind: evClientGiveUp, client: c.idx, gen: uint64(c.cur)})
+	s.q.push(event{at: s.now + s.cfg.Net.Latency.Sample(s.netRng), kind: evRequest, node: to, client: c.idx,
+		gen: uint64(c.cur), payload: s.ops.put(op)})
+	c.deadline = s.now + s.clientTimeout()
+	if !c.armed {
+		c.armed = true
+		s.q.push(event{at: c.deadline, kind: evClientGiveUp, client: c.idx})
+	}
 }
 
 // route picks the node a request goes to (section 6.4). Clients, like a load
@@ -195,20 +199,23 @@ func (s *Sim) randomUpNode() core.NodeID {
 
 func (s *Sim) deliverRequest(ev *event) {
 	n := s.nodes[ev.node]
+	op := s.ops.take(ev.payload)
 	if !n.up {
 		s.stats.Dropped++
 		return // the client will time out
 	}
-	s.step(n, core.ClientRequest{ID: ev.req.id, Op: ev.req.op})
+	s.request = core.ClientRequest{ID: core.ReqID(ev.gen), Op: op}
+	s.step(n, &s.request)
 }
 
 // deliverResponse completes the client's operation, unless it gave up already.
 func (s *Sim) deliverResponse(ev *event) {
 	c := s.clients[ev.client]
+	result := s.results.take(ev.payload)
 	if !c.busy || uint64(c.cur) != ev.gen {
 		return
 	}
-	res := ev.result
+	res := &result
 	op := c.op
 	op.Return = s.now
 	op.Coordinator = int(res.Coordinator)
@@ -247,7 +254,13 @@ func isRejection(err error) bool {
 // giveUp records an unknown outcome for a request that never answered.
 func (s *Sim) giveUp(ev *event) {
 	c := s.clients[ev.client]
-	if !c.busy || uint64(c.cur) != ev.gen {
+	c.armed = false
+	if !c.busy {
+		return
+	}
+	if c.deadline > s.now {
+		c.armed = true
+		s.q.push(event{at: c.deadline, kind: evClientGiveUp, client: c.idx})
 		return
 	}
 	op := c.op

@@ -154,4 +154,3 @@ func (c Clock) Validate() error {
 	}
 	return nil
 }
-

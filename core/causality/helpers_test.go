@@ -14,13 +14,13 @@ import (
 // versions would break dvv's premise that a context is the context of some
 // real state, and properties would fail for data no node can produce.
 type history struct {
-	m       Mechanism
-	actors  []Actor
-	local   [][]Version // per replica
-	ctxs    []Clock     // every context a client has read so far
-	states  [][]Version // every set a replica has held
-	writes  []Version   // every version NewVersion made, in order
-	now     int64
+	m      Mechanism
+	actors []Actor
+	local  [][]Version // per replica
+	ctxs   []Clock     // every context a client has read so far
+	states [][]Version // every set a replica has held
+	writes []Version   // every version NewVersion made, in order
+	now    int64
 }
 
 func newHistory(m Mechanism, replicas int) *history {
@@ -106,4 +106,3 @@ func dots(vs []Version) []Dot {
 func put(m Mechanism, local []Version, ctx Clock, a Actor, wall int64, value string) Version {
 	return m.NewVersion(local, ctx, a, wall, []byte(value), false)
 }
-

@@ -80,7 +80,8 @@ func TestNewVersionLeavesInputsAlone(t *testing.T) {
 	for _, mode := range []Mode{DVV, VC, LWW} {
 		m := New(mode, Options{VCMaxEntries: 2})
 		local := []Version{put(m, nil, nil, Sy, 1, "l")}
-		ctx := Clock{{Sx, 1, 5}, {Sy, 1, 6}, {Sz, 2, 7}}
+		// Spare capacity, as a context decoded into a larger buffer has.
+		ctx := append(make(Clock, 0, 8), Clock{{Sx, 1, 5}, {Sy, 1, 6}, {Sz, 2, 7}}...)
 		local0, ctx0 := deepCopy(local), append(Clock(nil), ctx...)
 		v := m.NewVersion(local, ctx, Sx, 9, []byte("v"), false)
 		require.Equal(t, local0, local)
@@ -89,6 +90,17 @@ func TestNewVersionLeavesInputsAlone(t *testing.T) {
 			require.Equal(t, len(v.Clock), cap(v.Clock), "a shared context must come back clipped")
 		}
 	}
+}
+
+// TestVCEqualClocksAreSiblings: only a strictly greater clock supersedes. Two
+// versions with equal clocks but different dots are both kept; dropping them
+// for each other would lose both.
+func TestVCEqualClocksAreSiblings(t *testing.T) {
+	m := New(VC, Options{})
+	c := Clock{{Sx, 1, 0}, {Sy, 1, 0}}
+	a := Version{Dot: Dot{Sx, 1}, Clock: c, Value: []byte("a")}
+	b := Version{Dot: Dot{Sy, 1}, Clock: c, Value: []byte("b")}
+	require.Equal(t, []Dot{a.Dot, b.Dot}, dots(m.Merge([]Version{b}, []Version{a})))
 }
 
 func TestContextAndCovered(t *testing.T) {
