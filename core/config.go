@@ -73,6 +73,11 @@ type Bugs struct {
 	// WrongMerge: replicas replace their sibling set with the incoming one
 	// instead of merging, losing concurrent siblings.
 	WrongMerge bool
+	// CorruptValue: replicas answer reads with a value nobody wrote.
+	CorruptValue bool
+	// DropRepair: replicas ignore read-repair writes, so a replica that missed
+	// a write stays behind.
+	DropRepair bool
 }
 
 // DefaultConfig returns the paper's common configuration for node id on ring r.

@@ -43,7 +43,13 @@ func (n *Node) startGet(o origin, req Op) {
 }
 
 func (n *Node) handleGetReq(from NodeID, m GetReq) {
-	n.send(from, GetResp{Op: m.Op, Key: m.Key, Versions: n.store.get(m.Key)})
+	versions := n.store.get(m.Key)
+	if n.cfg.Bugs.CorruptValue && len(versions) > 0 {
+		bad := append([]Version(nil), versions...)
+		bad[0].Value = append(append([]byte(nil), bad[0].Value...), '!')
+		versions = bad
+	}
+	n.send(from, GetResp{Op: m.Op, Key: m.Key, Versions: versions})
 }
 
 func (n *Node) handleGetResp(from NodeID, m GetResp) {

@@ -4,6 +4,9 @@ package core
 // acknowledges once the merge is durable. The memory update comes first, so
 // reads see the version at once; the acknowledgement rides on the Persist.
 func (n *Node) handlePutReq(from NodeID, m PutReq) {
+	if m.Op == 0 && n.cfg.Bugs.DropRepair {
+		return
+	}
 	local := n.store.get(m.Key)
 	merged := n.mech.Merge(local, m.Versions)
 	if n.cfg.Bugs.WrongMerge {

@@ -127,10 +127,10 @@ func DefaultConfig(seed uint64) Config {
 		Causality: causality.DVV,
 		Routing:   ServerDriven,
 		Workload: Workload{
-			Clients:        10,
-			Ops:            3000,
-			Keys:           100,
-			Zipf:           0,
+			Clients: 10,
+			Ops:     3000,
+			Keys:    100,
+			Zipf:    0,
 			// Mostly read-modify-writes, like the shopping cart: each put
 			// carries the context of a read, so siblings stay rare.
 			GetFraction:    0.3,
