@@ -29,6 +29,7 @@ type Node struct {
 	gets   map[uint64]*getOp
 	puts   map[uint64]*putOp
 	fwds   map[uint64]*fwdOp
+	dedupe recentForwards
 
 	timers  timers
 	wakeAt  Time
@@ -60,6 +61,9 @@ func New(cfg Config, rec Recovered) *Node {
 		prefBuf: make([]NodeID, 0, cfg.Ring.Size()),
 	}
 	n.buffer.init()
+	// Duplicates arrive within the longest message delay; four request
+	// timeouts is far past it.
+	n.dedupe.init(4*cfg.RequestTimeout, 1<<16)
 	for _, r := range rec.Records {
 		n.replay(r)
 	}
@@ -180,6 +184,10 @@ func (n *Node) handleMessage(from NodeID, m Message) {
 	case PutAck:
 		n.handlePutAck(from, m)
 	case Forward:
+		if !n.dedupe.admit(forwardKey{from: from, op: m.Op}, n.now.Mono) {
+			n.probe("forward_duplicate_dropped")
+			return
+		}
 		n.handleClientRequest(origin{forwarder: from, fwdOp: m.Op, remote: true}, m.Req)
 	case ForwardReply:
 		n.handleForwardReply(m)

@@ -128,3 +128,20 @@ func TestVCAndLWWAreReportedNotPromised(t *testing.T) {
 		return cfg
 	})
 }
+
+// TestDuplicatedForwardsAreCoordinatedOnce: a regression. A Forward the
+// network duplicated used to be coordinated twice, making two versions of one
+// client write; a later write covering one resurrected the other as a sibling,
+// which porcupine saw as a non-linearizable read.
+func TestDuplicatedForwardsAreCoordinatedOnce(t *testing.T) {
+	reps := mustHold(t, 10, func(seed uint64) Config {
+		cfg := small(seed)
+		cfg.R = 3
+		cfg.Net.Duplicate = 0.2
+		cfg.Workload.Keys = 10
+		return cfg
+	})
+	for _, rep := range reps {
+		require.Equal(t, checks.Pass, verdict(t, rep, checks.NameLinearizable).Status)
+	}
+}

@@ -93,7 +93,7 @@ func (s *Sim) runClient(c *client) {
 	switch {
 	case x < w.GetFraction:
 		s.issue(c, checks.Op{Kind: checks.Get, Key: key}, nil, 0)
-	case x < w.GetFraction+w.RMWFraction:
+	case x < w.GetFraction+w.RMWFraction && s.issued < s.cfg.Workload.Ops:
 		s.issued++ // the put that follows the get
 		c.rmw = true
 		s.issue(c, checks.Op{Kind: checks.Get, Key: key}, nil, 0)
