@@ -93,9 +93,13 @@ func (s *Sim) runClient(c *client) {
 	switch {
 	case x < w.GetFraction:
 		s.issue(c, checks.Op{Kind: checks.Get, Key: key}, nil, 0)
-	case x < w.GetFraction+w.RMWFraction && s.issued < s.cfg.Workload.Ops:
-		s.issued++ // the put that follows the get
-		c.rmw = true
+	case x < w.GetFraction+w.RMWFraction:
+		// The put that follows counts too; without room for it in the
+		// budget, this is a plain get.
+		if s.issued < s.cfg.Workload.Ops {
+			s.issued++
+			c.rmw = true
+		}
 		s.issue(c, checks.Op{Kind: checks.Get, Key: key}, nil, 0)
 	case x < w.GetFraction+w.RMWFraction+w.DeleteFraction:
 		s.issueWrite(c, checks.Delete, key, nil, nil)

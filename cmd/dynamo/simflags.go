@@ -42,7 +42,7 @@ func newSimFlags(name string, stderr io.Writer) *simFlags {
 	fs.BoolVar(&c.Buffered, "buffered", c.Buffered, "buffered writes (section 6.1): one durable replica, the rest from memory")
 	fs.StringVar(&f.routing, "routing", string(c.Routing), "server (load balancer, nodes forward) or client (client holds the ring)")
 	fs.IntVar(&c.Workload.Clients, "clients", c.Workload.Clients, "closed-loop clients")
-	fs.IntVar(&c.Workload.Ops, "ops", c.Workload.Ops, "client operations in the load phase")
+	fs.IntVar(&c.Workload.Ops, "ops", c.Workload.Ops, "client operations in the load phase (a read-modify-write whose get fails skips its put)")
 	fs.IntVar(&c.Workload.Keys, "keys", c.Workload.Keys, "size of the key space")
 	fs.Float64Var(&c.Workload.Zipf, "zipf", c.Workload.Zipf, "Zipf exponent of key popularity (0: uniform)")
 	fs.Float64Var(&c.Workload.GetFraction, "get-fraction", c.Workload.GetFraction, "fraction of plain gets")
