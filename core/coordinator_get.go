@@ -19,8 +19,8 @@ type getReply struct {
 	versions []Version
 }
 
-func (n *Node) startGet(o origin, req Op) {
-	pref := n.preference(req.Key)[:n.cfg.N]
+// startGet starts a get; pref is the key's top N.
+func (n *Node) startGet(o origin, req Op, pref []NodeID) {
 	op := &getOp{
 		id:       n.newOp(),
 		origin:   o,

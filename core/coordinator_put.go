@@ -12,7 +12,8 @@ type putOp struct {
 	acked    []NodeID
 }
 
-func (n *Node) startPut(o origin, req Op, ctx Context) {
+// startPut starts a put or delete; pref is the key's top N.
+func (n *Node) startPut(o origin, req Op, ctx Context, pref []NodeID) {
 	if !n.ready {
 		n.reply(o, Result{Err: ErrUnavailable})
 		return
@@ -22,7 +23,6 @@ func (n *Node) startPut(o origin, req Op, ctx Context) {
 	merged := n.mech.Merge(local, []Version{v})
 	n.store.set(req.Key, merged)
 
-	pref := n.preference(req.Key)[:n.cfg.N]
 	op := &putOp{
 		id:       n.newOp(),
 		origin:   o,
@@ -45,17 +45,18 @@ func (n *Node) startPut(o origin, req Op, ctx Context) {
 			n.send(r, PutReq{Op: op.id, Key: req.Key, Versions: merged, Durable: n.cfg.BufferedWrites && r == durable})
 		}
 	}
-	rec := []Version{v}
 	switch {
 	case n.cfg.BufferedWrites && durable != n.id:
 		n.buffer.mark(req.Key)
 		n.maybeFlushFull()
 		n.ackPut(op, n.id)
 	case n.cfg.Bugs.AckBeforePersist:
-		n.emit(&Persist{Token: n.newOp(), Records: []Record{versionsRecord(req.Key, rec)}})
+		n.emit(newWrite(n.newOp(), req.Key, v, nil).persist())
 		n.ackPut(op, n.id)
 	default:
-		n.emit(&Persist{Token: op.id, Records: []Record{versionsRecord(req.Key, rec)}, Notify: true})
+		w := newWrite(op.id, req.Key, v, nil)
+		w.p.Notify = true
+		n.emit(w.persist())
 	}
 }
 

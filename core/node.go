@@ -219,6 +219,23 @@ func (n *Node) handleWakeup() {
 	}
 }
 
+// timerLive reports whether a deadline still has work to do when it fires.
+func (n *Node) timerLive(t timer) bool {
+	switch t.kind {
+	case timerRequest:
+		if op, ok := n.gets[t.op]; ok {
+			return !op.answered
+		}
+		_, put := n.puts[t.op]
+		_, fwd := n.fwds[t.op]
+		return put || fwd
+	case timerReadRepair:
+		_, ok := n.gets[t.op]
+		return ok
+	}
+	return true
+}
+
 func (n *Node) onWakeRequest(id uint64) {
 	if op, ok := n.gets[id]; ok {
 		n.timeoutGet(op)
@@ -234,10 +251,15 @@ func (n *Node) onWakeRequest(id uint64) {
 	}
 }
 
-// maybeWake asks the driver for a wakeup at the earliest deadline, unless the
-// last request already covers it.
+// maybeWake asks the driver for a wakeup at the earliest live deadline, unless
+// the last request already covers it. Deadlines of finished operations are
+// dropped from the front first, so that they cost no wakeup.
 func (n *Node) maybeWake() {
 	t, ok := n.timers.peek()
+	for ok && !n.timerLive(t) {
+		n.timers.pop()
+		t, ok = n.timers.peek()
+	}
 	if !ok {
 		return
 	}

@@ -15,12 +15,49 @@ func (n *Node) handlePutReq(from NodeID, m PutReq) {
 	if !n.sameSet(local, merged) {
 		n.store.set(m.Key, merged)
 	}
-	var then []Effect
-	if m.Op != 0 {
-		then = []Effect{&Send{To: from, Msg: PutAck{Op: m.Op}}}
+	if n.cfg.BufferedWrites && !m.Durable {
+		n.buffer.mark(m.Key)
+		if m.Op != 0 {
+			n.send(from, PutAck{Op: m.Op})
+		}
+		n.maybeFlushFull()
+		return
 	}
-	n.persistOrBuffer(m.Key, m.Versions, m.Durable, then)
+	w := &write{}
+	w.rec[0] = versionsRecord(m.Key, m.Versions)
+	w.p = Persist{Token: n.newOp(), Records: w.rec[:]}
+	if m.Op != 0 {
+		w.ack = Send{To: from, Msg: PutAck{Op: m.Op}}
+		if n.cfg.Bugs.AckBeforePersist {
+			n.emit(&w.ack)
+		} else {
+			w.then[0] = &w.ack
+			w.p.Then = w.then[:]
+		}
+	}
+	n.emit(&w.p)
 }
+
+// write is one log append with its record and its acknowledgement in a single
+// allocation: a replica makes one for every put it stores.
+type write struct {
+	p    Persist
+	rec  [1]Record
+	one  [1]Version
+	then [1]Effect
+	ack  Send
+}
+
+// newWrite builds a write of the single version v of key.
+func newWrite(token uint64, key string, v Version, then []Effect) *write {
+	w := &write{}
+	w.one[0] = v
+	w.rec[0] = versionsRecord(key, w.one[:])
+	w.p = Persist{Token: token, Records: w.rec[:], Then: then}
+	return w
+}
+
+func (w *write) persist() *Persist { return &w.p }
 
 // persistOrBuffer makes versions durable and then runs then: through the log,
 // or, with buffered writes and no durability asked for, through the object
@@ -36,7 +73,10 @@ func (n *Node) persistOrBuffer(key string, versions []Version, durable bool, the
 		n.out = append(n.out, then...)
 		then = nil
 	}
-	n.emit(&Persist{Token: n.newOp(), Records: []Record{versionsRecord(key, versions)}, Then: then})
+	w := &write{}
+	w.rec[0] = versionsRecord(key, versions)
+	w.p = Persist{Token: n.newOp(), Records: w.rec[:], Then: then}
+	n.emit(&w.p)
 }
 
 func (n *Node) sameSet(a, b []Version) bool {

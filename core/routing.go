@@ -34,8 +34,9 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		n.reply(o, Result{Err: err})
 		return
 	}
+	pref := n.preference(op.Key)[:n.cfg.N]
 	if op.Kind == OpGet {
-		n.startGet(o, op)
+		n.startGet(o, op, pref)
 		return
 	}
 	ctx, err := DecodeContext(op.Context)
@@ -44,9 +45,8 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		n.reply(o, Result{Err: wrapBadRequest(err)})
 		return
 	}
-	pref := n.preference(op.Key)[:n.cfg.N]
 	if indexOf(pref, n.id) >= 0 {
-		n.startPut(o, op, ctx)
+		n.startPut(o, op, ctx, pref)
 		return
 	}
 	target := pref[0]

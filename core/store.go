@@ -12,21 +12,21 @@ type entry struct {
 
 func entryLess(a, b *entry) bool { return a.key < b.key }
 
-// store maps keys to sibling sets in key order, so that walks over it (final
-// states, later Merkle trees) are deterministic.
+// store maps keys to sibling sets. The btree keeps keys in order, so that walks
+// over the store (final states, Merkle trees) are deterministic; the map beside
+// it answers point lookups, the hot path, without string comparisons down a
+// tree. The map is never iterated.
 type store struct {
 	tree  *btree.BTreeG[*entry]
-	probe entry // reused as the search key: lookups allocate nothing
+	index map[string]*entry
 }
 
 func newStore() *store {
-	return &store{tree: btree.NewG[*entry](32, entryLess)}
+	return &store{tree: btree.NewG[*entry](32, entryLess), index: make(map[string]*entry)}
 }
 
 func (s *store) find(key string) (*entry, bool) {
-	s.probe.key = key
-	e, ok := s.tree.Get(&s.probe)
-	s.probe.key = ""
+	e, ok := s.index[key]
 	return e, ok
 }
 
@@ -43,7 +43,9 @@ func (s *store) set(key string, versions []Version) {
 		e.versions = versions
 		return
 	}
-	s.tree.ReplaceOrInsert(&entry{key: key, versions: versions})
+	e := &entry{key: key, versions: versions}
+	s.tree.ReplaceOrInsert(e)
+	s.index[key] = e
 }
 
 func (s *store) len() int { return s.tree.Len() }
