@@ -294,7 +294,12 @@ func (s *Sim) next(c *client) {
 		s.maybeEndLoad()
 		return
 	}
-	s.q.push(event{at: s.now + s.cfg.Workload.Think.Sample(s.workRng), kind: evClientRun, client: c.idx})
+	think := s.cfg.Workload.Think.Sample(s.workRng)
+	if think == 0 {
+		s.runClient(c) // no pause: no event needed to start the next operation
+		return
+	}
+	s.q.push(event{at: s.now + think, kind: evClientRun, client: c.idx})
 }
 
 // arrive is one open-loop arrival: the first idle client takes it, or a new
