@@ -23,6 +23,7 @@
 // Memory is authoritative for reads: the node serves gets from its in-memory
 // btree, and the log is read only at boot, by disk recovery, to build Recovered.
 //
-// Package core may import the standard library (never os, net, sync or time.Now),
+// Package core may import the standard library (never os, net or sync, and
+// nothing that reads the real clock),
 // github.com/google/btree, and its own sub-packages ring and causality.
 package core
