@@ -98,8 +98,10 @@ type Clocks struct {
 	MaxDriftPPM int64         // monotonic rate error, either sign
 }
 
-// Faults schedules crashes and partitions during the workload. The nemesis of
-// issue 3 will grow this into a full schedule.
+// Faults schedules crashes and partitions at random times of the load phase.
+// One partition holds at a time: a partition due while another holds is
+// skipped, as is any fault due after the load. The nemesis of issue 3 will
+// grow this into a full schedule.
 type Faults struct {
 	// Crashes is how many node crashes happen during the workload; each node
 	// restarts after Downtime.
@@ -109,8 +111,11 @@ type Faults struct {
 	TornWrites bool
 	// Partitions is how many random two-way partitions happen, each lasting
 	// PartitionTime.
-	Partitions    int
-	PartitionTime Dist
+	Partitions int
+	// OneWayPartitions is how many random one-way partitions happen: one group
+	// cannot send to the other, which can still send back.
+	OneWayPartitions int
+	PartitionTime    Dist
 }
 
 // DefaultConfig is the default scenario of `dynamo sim`: five nodes, (3,2,2),
@@ -198,8 +203,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("reorder=%g, want 0 <= p < 1", c.Net.Reorder)
 	case c.Clocks.MaxSkew < 0 || c.Clocks.MaxDriftPPM < 0 || c.Clocks.MaxDriftPPM > 100_000:
 		return fmt.Errorf("clocks: skew %s drift %dppm, want non-negative and drift <= 100000", c.Clocks.MaxSkew, c.Clocks.MaxDriftPPM)
-	case c.Faults.Crashes < 0 || c.Faults.Partitions < 0:
-		return fmt.Errorf("faults: crashes=%d partitions=%d, want non-negative", c.Faults.Crashes, c.Faults.Partitions)
+	case c.Faults.Crashes < 0 || c.Faults.Partitions < 0 || c.Faults.OneWayPartitions < 0:
+		return fmt.Errorf("faults: crashes=%d partitions=%d one-way=%d, want non-negative",
+			c.Faults.Crashes, c.Faults.Partitions, c.Faults.OneWayPartitions)
 	case c.StartDelay < 0:
 		return fmt.Errorf("start delay %s, want non-negative", c.StartDelay)
 	case c.Quiet < 0:

@@ -18,6 +18,7 @@ const (
 
 type fault struct {
 	kind       faultKind
+	oneWay     bool
 	node       core.NodeID
 	annotation int // index into the history's annotations, set when the fault starts
 }
@@ -45,6 +46,9 @@ func (s *Sim) scheduleFaults() {
 	for i := 0; i < s.cfg.Faults.Partitions; i++ {
 		s.q.push(event{at: s.faultRng.Int64N(span), kind: evFault, fault: &fault{kind: faultPartition}})
 	}
+	for i := 0; i < s.cfg.Faults.OneWayPartitions; i++ {
+		s.q.push(event{at: s.faultRng.Int64N(span), kind: evFault, fault: &fault{kind: faultPartition, oneWay: true}})
+	}
 }
 
 func (s *Sim) applyFault(f *fault) {
@@ -69,10 +73,16 @@ func (s *Sim) applyFault(f *fault) {
 		if s.phase != phaseLoad || s.cut != nil {
 			return
 		}
-		side := s.partitionSides()
+		side := s.partitionSides(f.oneWay)
 		s.stats.Partitions++
-		s.probe("partition")
-		idx := s.annotate("partition", "partition "+describeSides(side))
+		desc := "partition " + describeSides(side, " | ")
+		if f.oneWay {
+			s.probe("partition_one_way")
+			desc = "one-way partition " + describeSides(side, " -/-> ")
+		} else {
+			s.probe("partition")
+		}
+		idx := s.annotate("partition", desc)
 		s.q.push(event{at: s.now + s.cfg.Faults.PartitionTime.Sample(s.faultRng), kind: evFault,
 			fault: &fault{kind: faultHeal, annotation: idx}})
 	case faultHeal:
@@ -93,8 +103,9 @@ func (s *Sim) restart(n *simNode, annotation int) {
 }
 
 // partitionSides splits the nodes in two random non-empty groups and cuts every
-// link between them, both ways.
-func (s *Sim) partitionSides() []bool {
+// link between them: both ways, or with oneWay only from the first group to the
+// second.
+func (s *Sim) partitionSides(oneWay bool) []bool {
 	k := len(s.nodes)
 	side := make([]bool, k)
 	ids := make([]int, 0, k-1)
@@ -112,13 +123,13 @@ func (s *Sim) partitionSides() []bool {
 	s.cut = make([]bool, k*k)
 	for a := 1; a < k; a++ {
 		for b := 1; b < k; b++ {
-			s.cut[a*k+b] = side[a] != side[b]
+			s.cut[a*k+b] = side[a] != side[b] && (!oneWay || side[a])
 		}
 	}
 	return side
 }
 
-func describeSides(side []bool) string {
+func describeSides(side []bool, sep string) string {
 	a, b := "", ""
 	for id := 1; id < len(side); id++ {
 		if side[id] {
@@ -127,7 +138,7 @@ func describeSides(side []bool) string {
 			b += fmt.Sprintf(" %d", id)
 		}
 	}
-	return fmt.Sprintf("{%s } | {%s }", a, b)
+	return fmt.Sprintf("{%s }%s{%s }", a, sep, b)
 }
 
 // annotate opens an annotation that lasts until its fault heals; open ones are

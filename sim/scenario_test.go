@@ -50,7 +50,8 @@ func TestCrashesAndTornWritesLoseNothingAcknowledged(t *testing.T) {
 func TestPartitionsLoseNothingAcknowledged(t *testing.T) {
 	mustHold(t, 15, func(seed uint64) Config {
 		cfg := small(seed)
-		cfg.Faults.Partitions = 3
+		cfg.Faults.Partitions = 2
+		cfg.Faults.OneWayPartitions = 2
 		cfg.Net.Loss = 0.05
 		return cfg
 	})

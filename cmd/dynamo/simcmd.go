@@ -98,7 +98,7 @@ func describeConfig(c sim.Config) map[string]string {
 		"clients": fmt.Sprint(c.Workload.Clients), "ops": fmt.Sprint(c.Workload.Ops), "keys": fmt.Sprint(c.Workload.Keys),
 		"zipf": fmt.Sprint(c.Workload.Zipf), "loss": fmt.Sprint(c.Net.Loss), "dup": fmt.Sprint(c.Net.Duplicate),
 		"reorder": fmt.Sprint(c.Net.Reorder), "latency": c.Net.Latency.String(), "disk_latency": c.Disk.Latency.String(),
-		"skew": c.Clocks.MaxSkew.String(), "crashes": fmt.Sprint(c.Faults.Crashes), "partitions_cut": fmt.Sprint(c.Faults.Partitions),
+		"skew": c.Clocks.MaxSkew.String(), "crashes": fmt.Sprint(c.Faults.Crashes), "partitions_cut": fmt.Sprint(c.Faults.Partitions), "one_way_cut": fmt.Sprint(c.Faults.OneWayPartitions),
 	}
 }
 

@@ -57,7 +57,8 @@ func newSimFlags(name string, stderr io.Writer) *simFlags {
 	fs.DurationVar(&c.Clocks.MaxSkew, "skew", c.Clocks.MaxSkew, "largest wall-clock offset of a node, either sign")
 	fs.IntVar(&c.Faults.Crashes, "crashes", c.Faults.Crashes, "node crashes (with restarts) during the load")
 	fs.BoolVar(&c.Faults.TornWrites, "torn", c.Faults.TornWrites, "a crash may tear the last record on disk")
-	fs.IntVar(&c.Faults.Partitions, "partitions-cut", c.Faults.Partitions, "network partitions during the load")
+	fs.IntVar(&c.Faults.Partitions, "partitions-cut", c.Faults.Partitions, "two-way network partitions during the load")
+	fs.IntVar(&c.Faults.OneWayPartitions, "one-way-cut", c.Faults.OneWayPartitions, "one-way network partitions during the load")
 	fs.DurationVar(&c.Quiet, "quiet", c.Quiet, "fault-free time after the load, before the scrub and the checks")
 	return f
 }
@@ -118,6 +119,8 @@ func (f *simFlags) parse(args []string) (sim.Config, error) {
 		return c, fmt.Errorf("--crashes=%d: want at least 0", c.Faults.Crashes)
 	case c.Faults.Partitions < 0:
 		return c, fmt.Errorf("--partitions-cut=%d: want at least 0", c.Faults.Partitions)
+	case c.Faults.OneWayPartitions < 0:
+		return c, fmt.Errorf("--one-way-cut=%d: want at least 0", c.Faults.OneWayPartitions)
 	case c.Quiet < 0:
 		return c, fmt.Errorf("--quiet=%s: want non-negative", c.Quiet)
 	case c.Clocks.MaxSkew < 0:
