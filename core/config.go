@@ -39,6 +39,28 @@ type Config struct {
 	// paper says only "a small period of time" (section 5).
 	ReadRepairWindow Time
 
+	// Sloppy turns on the sloppy quorum (section 4.6): requests go to the first
+	// N healthy nodes of the preference list, fallbacks keeping hinted replicas
+	// for the top-N nodes believed down. Default on; the strict profile is off.
+	Sloppy bool
+	// Strict is the strict profile: no sloppy quorum, R + W > N, and gets that
+	// write the merged result back to W replicas before they answer, so that
+	// every read sees every write acknowledged before it began.
+	Strict bool
+	// FailureTimeout: a peer that leaves a request unanswered this long is
+	// down for this node (section 4.8.3, which gives no number). Default
+	// 500ms, one RequestTimeout: a peer that cannot answer in time is of no
+	// use to a quorum either.
+	FailureTimeout Time
+	// RetryInterval: how often a peer believed down is pinged. Default 1s.
+	RetryInterval Time
+	// HintInterval: how often the hint store is scanned for hints whose
+	// owners are up again. Default 1s.
+	HintInterval Time
+	// HintBatch bounds the hints offered per scan, so handoff after a long
+	// outage cannot swamp the owner. Default 64.
+	HintBatch int
+
 	// BufferedWrites turns on the paper's object buffer (section 6.1): replicas
 	// acknowledge from memory and a periodic writer flushes, while one replica
 	// chosen by the coordinator writes durably before acknowledging.
@@ -78,6 +100,12 @@ type Bugs struct {
 	// DropRepair: replicas ignore read-repair writes, so a replica that missed
 	// a write stays behind.
 	DropRepair bool
+	// HintDeleteEarly: a fallback deletes a hint as soon as it sends it, before
+	// the owner confirmed it.
+	HintDeleteEarly bool
+	// StaleRepair: read repair sends a stale replica its own stale versions
+	// instead of the merge, so it never repairs anything.
+	StaleRepair bool
 }
 
 // DefaultConfig returns the paper's common configuration for node id on ring r.
@@ -93,6 +121,11 @@ func DefaultConfig(id NodeID, r *ring.Ring, rng *rand.Rand) Config {
 		VCMaxEntries:     10,
 		RequestTimeout:   500 * Millisecond,
 		ReadRepairWindow: 50 * Millisecond,
+		Sloppy:           true,
+		FailureTimeout:   500 * Millisecond,
+		RetryInterval:    Second,
+		HintInterval:     Second,
+		HintBatch:        64,
 		BufferObjects:    1000,
 		FlushInterval:    100 * Millisecond,
 		MaxKeyBytes:      1024,
@@ -121,6 +154,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: RequestTimeout=%d, want > 0", c.RequestTimeout)
 	case c.ReadRepairWindow < 0:
 		return fmt.Errorf("config: ReadRepairWindow=%d, want >= 0", c.ReadRepairWindow)
+	case c.Strict && c.Sloppy:
+		return fmt.Errorf("config: the strict profile has no sloppy quorum (Sloppy must be false)")
+	case c.Strict && c.R+c.W <= c.N:
+		return fmt.Errorf("config: the strict profile needs R + W > N (R=%d W=%d N=%d)", c.R, c.W, c.N)
+	case c.FailureTimeout <= 0 || c.RetryInterval <= 0 || c.HintInterval <= 0 || c.HintBatch < 1:
+		return fmt.Errorf("config: FailureTimeout, RetryInterval, HintInterval and HintBatch must be positive")
 	case c.BufferedWrites && (c.BufferObjects < 1 || c.FlushInterval <= 0):
 		return fmt.Errorf("config: buffered writes need BufferObjects >= 1 and FlushInterval > 0")
 	case c.MaxKeyBytes < 1 || c.MaxValueBytes < 0:

@@ -1,50 +1,63 @@
 package core
 
 // putOp is the state machine of one put or delete (section 4.5): create the new
-// version, write it locally, send the whole sibling set to the other N-1
-// replicas, and answer once W writes (the local one included) are durable.
+// version, write it locally, send the whole sibling set to the other targets,
+// and answer once W writes (the local one included) are durable.
 type putOp struct {
-	id       uint64
-	origin   origin
-	key      string
-	need     int
-	replicas []NodeID
-	acked    []NodeID
+	id     uint64
+	origin origin
+	key    string
+	need   int
+	pl     placement
+	acked  []NodeID
 }
 
-// startPut starts a put or delete; pref is the key's top N.
-func (n *Node) startPut(o origin, req Op, ctx Context, pref []NodeID) {
+// startPut starts a put or delete this node coordinates; pl includes it.
+func (n *Node) startPut(o origin, req Op, ctx Context, pl placement) {
 	if !n.ready {
 		n.reply(o, Result{Err: ErrUnavailable})
 		return
 	}
-	local := n.store.get(req.Key)
+	local := n.localVersions(req.Key)
 	v := n.mech.NewVersion(local, ctx.Clock, n.actor, int64(n.now.Wall), req.Value, req.Kind == OpDelete)
 	merged := n.mech.Merge(local, []Version{v})
-	n.store.set(req.Key, merged)
 
 	op := &putOp{
-		id:       n.newOp(),
-		origin:   o,
-		key:      req.Key,
-		need:     n.quorum(req.W, n.cfg.W),
-		replicas: append([]NodeID(nil), pref...),
-		acked:    make([]NodeID, 0, n.cfg.N),
+		id:     n.newOp(),
+		origin: o,
+		key:    req.Key,
+		need:   n.quorum(req.W, n.cfg.W),
+		pl:     pl,
+		acked:  make([]NodeID, 0, len(pl.nodes)),
 	}
 	n.puts[op.id] = op
 	n.timers.push(n.now.Mono+n.cfg.RequestTimeout, timerRequest, op.id)
 
 	// With buffered writes one replica, chosen at random so that the cost of
-	// durability spreads over the top N, writes to disk before acknowledging.
-	durable := NodeID(0)
+	// durability spreads over the targets, writes to disk before acknowledging.
+	durable := noHint
 	if n.cfg.BufferedWrites {
-		durable = op.replicas[n.cfg.Rand.IntN(len(op.replicas))]
+		durable = pl.nodes[n.cfg.Rand.IntN(len(pl.nodes))]
 	}
-	for _, r := range op.replicas {
-		if r != n.id {
-			n.send(r, PutReq{Op: op.id, Key: req.Key, Versions: merged, Durable: n.cfg.BufferedWrites && r == durable})
+	for i, r := range pl.nodes {
+		if r == n.id {
+			continue
 		}
+		m := pl.putReq(i, op.id, req.Key, merged)
+		m.Durable = n.cfg.BufferedWrites && r == durable
+		n.sendExpectingReply(r, m)
 	}
+	if owner, hinted := pl.hintFor(n.id); hinted {
+		// A fallback coordinator keeps its own copy as a hint too.
+		w := &write{}
+		w.one[0] = v
+		w.rec[0] = Record{Kind: RecordHint, Key: req.Key, Owner: owner, Versions: w.one[:]}
+		n.mergeHint(req.Key, owner, w.one[:])
+		w.p = Persist{Token: op.id, Records: w.rec[:], Notify: true}
+		n.emit(&w.p)
+		return
+	}
+	n.setLocal(req.Key, n.mech.Merge(n.store.get(req.Key), []Version{v}))
 	switch {
 	case n.cfg.BufferedWrites && durable != n.id:
 		n.buffer.mark(req.Key)
@@ -73,15 +86,18 @@ func (n *Node) handleLocalWrite(op *putOp, ok bool) {
 }
 
 func (n *Node) handlePutAck(from NodeID, m PutAck) {
-	op, ok := n.puts[m.Op]
-	if !ok {
-		return // answered already, or timed out
-	}
-	if indexOf(op.replicas, from) < 0 {
-		n.stats.BadMessages++
+	if op, ok := n.puts[m.Op]; ok {
+		if !op.pl.contains(from) {
+			n.stats.BadMessages++
+			return
+		}
+		n.ackPut(op, from)
 		return
 	}
-	n.ackPut(op, from)
+	if op, ok := n.gets[m.Op]; ok && op.writingBack {
+		n.ackWriteBack(op, from)
+	}
+	// Otherwise answered already, or timed out.
 }
 
 func (n *Node) ackPut(op *putOp, from NodeID) {

@@ -29,7 +29,7 @@ const wallBase Time = 1_700_000_000 * Second
 var testNodes = []NodeID{1, 2, 3, 4, 5}
 
 // testRing is the ring of every test cluster: five nodes, default strategy 3.
-func testRing(tb testing.TB) *ring.Ring {
+func testRing(tb tester) *ring.Ring {
 	tb.Helper()
 	members, err := ring.Assign(ring.DefaultParams(), testNodes, rand.New(rand.NewPCG(1, 2)))
 	require.NoError(tb, err)
@@ -38,9 +38,20 @@ func testRing(tb testing.TB) *ring.Ring {
 	return r
 }
 
-// testConfig is DefaultConfig with a fixed seed, changed by opts.
+// quietPeriod is the period of the background tasks (pinging peers believed
+// down, scanning hints) in test clusters: an hour, so that their wakeups stay
+// out of the transcripts of tests about requests.
+const quietPeriod = 3600 * Second
+
+// quietWake is the wakeup a node asks for when only its background tasks are
+// left.
+const quietWake = "wake 3600s"
+
+// testConfig is DefaultConfig with a fixed seed and quiet background tasks,
+// changed by opts.
 func testConfig(id NodeID, r *ring.Ring, opts ...func(*Config)) Config {
 	cfg := DefaultConfig(id, r, rand.New(rand.NewPCG(3, 4)))
+	cfg.RetryInterval, cfg.HintInterval = quietPeriod, quietPeriod
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -49,7 +60,7 @@ func testConfig(id NodeID, r *ring.Ring, opts ...func(*Config)) Config {
 
 // keyWithTop returns the first key "k0", "k1", ... whose preference list starts
 // with top, so that tests can name replicas literally.
-func keyWithTop(tb testing.TB, r *ring.Ring, top ...NodeID) string {
+func keyWithTop(tb tester, r *ring.Ring, top ...NodeID) string {
 	tb.Helper()
 	var buf []NodeID
 	for i := range 100000 {
@@ -61,6 +72,15 @@ func keyWithTop(tb testing.TB, r *ring.Ring, top ...NodeID) string {
 	}
 	tb.Fatalf("no key has preference list %v", top)
 	return ""
+}
+
+// tester is what the harness needs of a test: *testing.T, *testing.B and
+// *rapid.T all qualify.
+type tester interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	FailNow()
 }
 
 // envelope is a message in flight.
@@ -82,12 +102,14 @@ type clientReply struct {
 }
 
 type cluster struct {
-	tb       testing.TB
+	tb       tester
 	ring     *ring.Ring
 	nodes    map[NodeID]*Node
 	clock    map[NodeID]Clock
 	wake     map[NodeID]Time // the latest WakeAt, if wakeSet
 	wakeSet  map[NodeID]bool
+	opts     []func(*Config)
+	disk     map[NodeID][]Record // what each node's completed writes logged
 	inflight []envelope
 	writes   []pendingWrite
 	replies  []clientReply
@@ -96,7 +118,7 @@ type cluster struct {
 
 // newCluster builds (but does not boot) nodes 1..5 with configurations changed
 // by opts.
-func newCluster(tb testing.TB, opts ...func(*Config)) *cluster {
+func newCluster(tb tester, opts ...func(*Config)) *cluster {
 	tb.Helper()
 	c := &cluster{
 		tb:      tb,
@@ -105,6 +127,8 @@ func newCluster(tb testing.TB, opts ...func(*Config)) *cluster {
 		clock:   make(map[NodeID]Clock),
 		wake:    make(map[NodeID]Time),
 		wakeSet: make(map[NodeID]bool),
+		opts:    opts,
+		disk:    make(map[NodeID][]Record),
 	}
 	for _, id := range testNodes {
 		c.nodes[id] = New(testConfig(id, c.ring, opts...), Recovered{})
@@ -114,7 +138,7 @@ func newCluster(tb testing.TB, opts ...func(*Config)) *cluster {
 }
 
 // newReadyCluster boots every node and makes its incarnation durable.
-func newReadyCluster(tb testing.TB, opts ...func(*Config)) *cluster {
+func newReadyCluster(tb tester, opts ...func(*Config)) *cluster {
 	tb.Helper()
 	c := newCluster(tb, opts...)
 	for _, id := range testNodes {
@@ -129,6 +153,17 @@ func (c *cluster) boot(id NodeID) {
 	c.step(id, &Boot{})
 	c.completeWrite(id)
 	require.True(c.tb, c.nodes[id].Status().Ready, "node %d not ready after boot", id)
+}
+
+// restart crashes node id, losing its writes in progress (messages already
+// sent stay in flight), and boots a new node from what its log holds.
+func (c *cluster) restart(id NodeID) {
+	c.tb.Helper()
+	fmt.Fprintf(&c.trace, "restart %d\n", id)
+	c.writes = slices.DeleteFunc(c.writes, func(w pendingWrite) bool { return w.node == id })
+	c.wakeSet[id] = false
+	c.nodes[id] = New(testConfig(id, c.ring, c.opts...), Recovered{Records: slices.Clone(c.disk[id])})
+	c.boot(id)
 }
 
 // step delivers one event to node id and routes copies of the effects: sends
@@ -265,6 +300,7 @@ func (c *cluster) completeWrite(id NodeID) []Effect {
 	c.tb.Helper()
 	p := c.takeWrite(id)
 	fmt.Fprintf(&c.trace, "durable %d tok=%d\n", id, p.Token)
+	c.disk[id] = append(c.disk[id], p.Records...)
 	out := c.route(id, p.Then)
 	if p.Notify {
 		out = append(out, c.step(id, &Persisted{Token: p.Token})...)
@@ -336,7 +372,14 @@ func (c *cluster) replyTo(req ReqID) clientReply {
 	return found[0]
 }
 
-// put runs a put or delete at node id to completion and returns its result.
+// replyString renders the one reply to request req.
+func (c *cluster) replyString(req ReqID) string {
+	c.tb.Helper()
+	r := c.replyTo(req)
+	return render(&r.Reply)
+}
+
+// do runs a request at node id to completion and returns its result.
 func (c *cluster) do(id NodeID, req ReqID, op Op) Result {
 	c.tb.Helper()
 	c.client(id, req, op)
@@ -390,6 +433,9 @@ func renderEffects(effs []Effect) []string {
 }
 
 func renderTime(t Time) string {
+	if t%Second == 0 && t >= 10*Second {
+		return fmt.Sprintf("%ds", t/Second)
+	}
 	if t%Millisecond == 0 {
 		return fmt.Sprintf("%dms", t/Millisecond)
 	}

@@ -23,11 +23,17 @@ type GetResp struct {
 // context claims) and to acknowledge with PutAck{Op} once durable. Op zero means
 // no acknowledgement is wanted (read repair). Durable matters only with buffered
 // writes: the one replica the coordinator chose must write to disk before acking.
+//
+// When Hinted, Hint names the top-N node a fallback stands in for (section
+// 4.6); a node that receives a PutReq hinted for another keeps it in its hint
+// store.
 type PutReq struct {
 	Op       uint64
 	Key      string
 	Versions []Version
 	Durable  bool
+	Hinted   bool
+	Hint     NodeID
 }
 
 // PutAck acknowledges a PutReq.
@@ -45,6 +51,27 @@ type ForwardReply struct {
 	Result Result
 }
 
+// Ping asks a peer believed down whether it is up again; Pong answers.
+type Ping struct{}
+
+// Pong answers a Ping.
+type Pong struct{}
+
+// HandoffReq delivers a hinted replica to its owner, who acknowledges with
+// HandoffAck once it is durable; only then may the fallback delete the hint.
+type HandoffReq struct {
+	Op       uint64
+	Key      string
+	Versions []Version
+}
+
+// HandoffAck confirms a HandoffReq.
+type HandoffAck struct{ Op uint64 }
+
+func (Ping) isMessage()         {}
+func (Pong) isMessage()         {}
+func (HandoffReq) isMessage()   {}
+func (HandoffAck) isMessage()   {}
 func (GetReq) isMessage()       {}
 func (GetResp) isMessage()      {}
 func (PutReq) isMessage()       {}

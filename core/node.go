@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/ring"
 )
 
 // Node is one Dynamo storage node. It is not safe for concurrent use: its driver
@@ -31,6 +32,11 @@ type Node struct {
 	fwds   map[uint64]*fwdOp
 	dedupe recentForwards
 
+	peers          []peerState // indexed by NodeID
+	hints          *hintStore
+	handoffs       map[uint64]*handoffOp
+	pendingHandoff map[hintKey]bool // lookups only
+
 	timers  timers
 	wakeAt  Time
 	wakeSet bool
@@ -51,14 +57,17 @@ func New(cfg Config, rec Recovered) *Node {
 		panic(err)
 	}
 	n := &Node{
-		cfg:     cfg,
-		id:      cfg.ID,
-		mech:    causality.New(cfg.Causality, causality.Options{VCMaxEntries: cfg.VCMaxEntries}),
-		store:   newStore(),
-		gets:    make(map[uint64]*getOp),
-		puts:    make(map[uint64]*putOp),
-		fwds:    make(map[uint64]*fwdOp),
-		prefBuf: make([]NodeID, 0, cfg.Ring.Size()),
+		cfg:            cfg,
+		id:             cfg.ID,
+		mech:           causality.New(cfg.Causality, causality.Options{VCMaxEntries: cfg.VCMaxEntries}),
+		store:          newStore(),
+		gets:           make(map[uint64]*getOp),
+		puts:           make(map[uint64]*putOp),
+		fwds:           make(map[uint64]*fwdOp),
+		hints:          newHintStore(),
+		handoffs:       make(map[uint64]*handoffOp),
+		pendingHandoff: make(map[hintKey]bool),
+		prefBuf:        make([]NodeID, 0, cfg.Ring.Size()),
 	}
 	n.buffer.init()
 	// Duplicates arrive within the longest message delay; four request
@@ -77,6 +86,12 @@ func (n *Node) replay(r Record) {
 	case RecordIncarnation:
 		if r.Incarnation > n.incarnation {
 			n.incarnation = r.Incarnation
+		}
+	case RecordHint:
+		n.mergeHint(r.Key, r.Owner, r.Versions)
+	case RecordHintDelete:
+		if x, ok := n.hints.get(r.Key, r.Owner); ok {
+			n.hints.tree.Delete(x)
 		}
 	default:
 		panic(fmt.Sprintf("node %d: recovered record of unknown kind %d", n.id, r.Kind))
@@ -147,6 +162,8 @@ func (n *Node) handleBoot() {
 	if n.cfg.BufferedWrites {
 		n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
 	}
+	n.timers.push(n.now.Mono+n.cfg.RetryInterval, timerRetry, 0)
+	n.timers.push(n.now.Mono+n.cfg.HintInterval, timerHandoff, 0)
 }
 
 func (n *Node) persistIncarnation() {
@@ -174,7 +191,15 @@ func (n *Node) handlePersisted(token uint64, ok bool) {
 }
 
 func (n *Node) handleMessage(from NodeID, m Message) {
+	n.heardFrom(from)
 	switch m := m.(type) {
+	case Ping:
+		n.send(from, Pong{})
+	case Pong:
+	case HandoffReq:
+		n.handleHandoffReq(from, m)
+	case HandoffAck:
+		n.handleHandoffAck(m)
 	case GetReq:
 		n.handleGetReq(from, m)
 	case GetResp:
@@ -215,6 +240,12 @@ func (n *Node) handleWakeup() {
 		case timerFlush:
 			n.flushBuffer()
 			n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
+		case timerRetry:
+			n.pingDownPeers()
+			n.timers.push(n.now.Mono+n.cfg.RetryInterval, timerRetry, 0)
+		case timerHandoff:
+			n.deliverHints()
+			n.timers.push(n.now.Mono+n.cfg.HintInterval, timerHandoff, 0)
 		}
 	}
 }
@@ -228,7 +259,8 @@ func (n *Node) timerLive(t timer) bool {
 		}
 		_, put := n.puts[t.op]
 		_, fwd := n.fwds[t.op]
-		return put || fwd
+		_, handoff := n.handoffs[t.op]
+		return put || fwd || handoff
 	case timerReadRepair:
 		_, ok := n.gets[t.op]
 		return ok
@@ -242,6 +274,10 @@ func (n *Node) onWakeRequest(id uint64) {
 	}
 	if op, ok := n.puts[id]; ok {
 		n.timeoutPut(op)
+	}
+	if op, ok := n.handoffs[id]; ok {
+		delete(n.handoffs, id)
+		delete(n.pendingHandoff, hintKey{op.key, op.owner})
 	}
 	if op, ok := n.fwds[id]; ok {
 		delete(n.fwds, id)
@@ -270,11 +306,21 @@ func (n *Node) maybeWake() {
 	n.emit(n.arena.wake(t.at))
 }
 
-// preference returns the key's preference list in a buffer owned by the node,
-// valid until the next call.
+// preference returns the key's whole preference list in a buffer owned by the
+// node, valid until the next call.
 func (n *Node) preference(key string) []NodeID {
-	n.prefBuf = n.cfg.Ring.PreferenceForKey(key, n.prefBuf)
+	n.prefBuf = n.ring().PreferenceForKey(key, n.prefBuf)
 	return n.prefBuf
+}
+
+// ring is this node's current view of the ring.
+func (n *Node) ring() *ring.Ring { return n.cfg.Ring }
+
+// sendExpectingReply sends a request that the peer should answer, so that
+// silence counts against it (section 4.8.3).
+func (n *Node) sendExpectingReply(to NodeID, m Message) {
+	n.expectReply(to)
+	n.send(to, m)
 }
 
 func indexOf(ids []NodeID, id NodeID) int {

@@ -150,7 +150,7 @@ func TestPutTimesOut(t *testing.T) {
 	require.Equal(t, []string{"wake 500ms"}, renderEffects(c.step(1, &Wakeup{})))
 	require.Empty(t, c.advance(1, 500*Millisecond-1), "no wakeup is due before 500ms")
 	effs := c.advance(1, 1)
-	require.Equal(t, []string{"reply 9 err=timeout: too few replicas answered coord=1"}, renderEffects(effs))
+	require.Equal(t, []string{"reply 9 err=timeout: too few replicas answered coord=1", quietWake}, renderEffects(effs))
 	require.ErrorIs(t, effs[0].(*Reply).Result.Err, ErrTimeout)
 	st := c.nodes[1].Status()
 	require.Zero(t, st.PendingPuts)

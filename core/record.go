@@ -8,6 +8,10 @@ const (
 	RecordVersions RecordKind = iota + 1
 	// RecordIncarnation: the node booted as Incarnation.
 	RecordIncarnation
+	// RecordHint: versions of Key kept for Owner, a node believed down.
+	RecordHint
+	// RecordHintDelete: Owner confirmed the hint for Key; it is gone.
+	RecordHintDelete
 )
 
 // Record is one entry of a node's log. Replaying records in order through Merge
@@ -18,6 +22,7 @@ type Record struct {
 	Key         string
 	Versions    []Version
 	Incarnation uint32
+	Owner       NodeID // RecordHint and RecordHintDelete
 }
 
 // Recovered is what disk recovery found in a node's log, in log order.

@@ -7,13 +7,22 @@ func (n *Node) handlePutReq(from NodeID, m PutReq) {
 	if m.Op == 0 && n.cfg.Bugs.DropRepair {
 		return
 	}
+	if m.Hinted && m.Hint != n.id {
+		// A stand-in for a node believed down: keep it apart, with the hint.
+		var then []Effect
+		if m.Op != 0 {
+			then = []Effect{&Send{To: from, Msg: PutAck{Op: m.Op}}}
+		}
+		n.storeHint(m.Key, m.Hint, m.Versions, then)
+		return
+	}
 	local := n.store.get(m.Key)
 	merged := n.mech.Merge(local, m.Versions)
 	if n.cfg.Bugs.WrongMerge {
 		merged = m.Versions
 	}
 	if !n.sameSet(local, merged) {
-		n.store.set(m.Key, merged)
+		n.setLocal(m.Key, merged)
 	}
 	if n.cfg.BufferedWrites && !m.Durable {
 		n.buffer.mark(m.Key)
@@ -84,4 +93,10 @@ func (n *Node) sameSet(a, b []Version) bool {
 		return false
 	}
 	return causalitySameSet(a, b)
+}
+
+// setLocal replaces key's sibling set in this node's own store.
+func (n *Node) setLocal(key string, versions []Version) {
+	n.store.set(key, versions)
+	n.noteChanged(key)
 }

@@ -24,19 +24,18 @@ func (n *Node) reply(o origin, res Result) {
 
 // handleClientRequest validates a request and routes it. Any node coordinates a
 // get (section 6.4: "any Dynamo node can act as a coordinator for a read"). A
-// put must be coordinated by one of the key's top N nodes, because only they may
-// create versions that causally subsume the ones they store; a node outside the
-// top N forwards it, preferring the node that answered the client's last read
-// fastest (section 5).
+// put is coordinated by one of its targets (the key's first N healthy nodes):
+// they store what they version. A node that is not a target forwards the put,
+// preferring the node that answered the client's last read fastest (section 5).
 func (n *Node) handleClientRequest(o origin, op Op) {
 	if err := n.validate(op); err != nil {
 		n.stats.BadRequests++
 		n.reply(o, Result{Err: err})
 		return
 	}
-	pref := n.preference(op.Key)[:n.cfg.N]
+	pl := n.place(n.preference(op.Key))
 	if op.Kind == OpGet {
-		n.startGet(o, op, pref)
+		n.startGet(o, op, pl)
 		return
 	}
 	ctx, err := DecodeContext(op.Context)
@@ -45,20 +44,20 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		n.reply(o, Result{Err: wrapBadRequest(err)})
 		return
 	}
-	if indexOf(pref, n.id) >= 0 {
-		n.startPut(o, op, ctx, pref)
+	if pl.contains(n.id) {
+		n.startPut(o, op, ctx, pl)
 		return
 	}
-	target := pref[0]
-	if ctx.HasFastest && indexOf(pref, ctx.Fastest) >= 0 {
-		target = ctx.Fastest
-	}
 	if o.remote {
-		// Forwarded once already, by a node with another view of the ring. Do not
-		// forward again: bounded hops beat a forwarding loop.
+		// Forwarded once already, by a node with another view of the ring or
+		// of who is up. Do not forward again: bounded hops beat a loop.
 		n.stats.BadRequests++
 		n.reply(o, Result{Err: wrapBadRequest(errNotOwner)})
 		return
+	}
+	target := pl.nodes[0]
+	if _, hinted := pl.hintFor(ctx.Fastest); ctx.HasFastest && pl.contains(ctx.Fastest) && !hinted {
+		target = ctx.Fastest
 	}
 	n.forward(o, op, target)
 }
@@ -68,7 +67,7 @@ func (n *Node) forward(o origin, op Op, to NodeID) {
 	n.fwds[id] = &fwdOp{origin: o}
 	n.stats.Forwarded++
 	n.probe("forwarded")
-	n.send(to, Forward{Op: id, Req: op})
+	n.sendExpectingReply(to, Forward{Op: id, Req: op})
 	// The target has its own deadline; ours is later so that its answer, even a
 	// timeout, normally arrives first and the client learns the real outcome.
 	n.timers.push(n.now.Mono+2*n.cfg.RequestTimeout, timerRequest, id)

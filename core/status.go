@@ -13,6 +13,11 @@ type Stats struct {
 	BadRequests     uint64
 	BadMessages     uint64
 	PersistFailures uint64
+	// PeersDown and PeersRecovered count this node's changes of opinion.
+	PeersDown, PeersRecovered uint64
+	// HintsStored counts hints created here; HintsDelivered those confirmed by
+	// their owners.
+	HintsStored, HintsDelivered uint64
 }
 
 // Status is a read-only snapshot of a node, for checks, experiments and /status.
@@ -24,6 +29,7 @@ type Status struct {
 	PendingGets int
 	PendingPuts int
 	Buffered    int
+	Hints       int
 	Stats       Stats
 }
 
@@ -37,6 +43,7 @@ func (n *Node) Status() Status {
 		PendingGets: len(n.gets),
 		PendingPuts: len(n.puts),
 		Buffered:    len(n.buffer.keys),
+		Hints:       n.hints.tree.Len(),
 		Stats:       n.stats,
 	}
 }

@@ -7,6 +7,8 @@ const (
 	timerRequest    timerKind = iota + 1 // a coordinator's or forwarder's deadline
 	timerReadRepair                      // a get coordinator stops listening and repairs
 	timerFlush                           // the buffered-writes writer runs
+	timerRetry                           // ping peers believed down
+	timerHandoff                         // scan the hint store
 )
 
 type timer struct {

@@ -34,6 +34,15 @@ func AppendRecord(dst []byte, r core.Record) []byte {
 		dst = causality.AppendVersions(dst, r.Versions)
 	case core.RecordIncarnation:
 		dst = binary.AppendUvarint(dst, uint64(r.Incarnation))
+	case core.RecordHint:
+		dst = binary.AppendUvarint(dst, uint64(r.Owner))
+		dst = binary.AppendUvarint(dst, uint64(len(r.Key)))
+		dst = append(dst, r.Key...)
+		dst = causality.AppendVersions(dst, r.Versions)
+	case core.RecordHintDelete:
+		dst = binary.AppendUvarint(dst, uint64(r.Owner))
+		dst = binary.AppendUvarint(dst, uint64(len(r.Key)))
+		dst = append(dst, r.Key...)
 	default:
 		panic(fmt.Sprintf("disk: record of unknown kind %d", r.Kind))
 	}
@@ -53,19 +62,29 @@ func DecodePayload(p []byte) (core.Record, error) {
 	}
 	r := core.Record{Kind: core.RecordKind(p[1])}
 	rest := p[2:]
+	var err error
 	switch r.Kind {
 	case core.RecordVersions:
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > uint64(len(rest)-k) {
-			return core.Record{}, fmt.Errorf("bad key length")
+		if r.Key, rest, err = decodeKey(rest); err != nil {
+			return core.Record{}, err
 		}
-		r.Key = string(rest[k : k+int(n)])
-		rest = rest[k+int(n):]
-		vs, used, err := causality.DecodeVersions(rest)
-		if err != nil {
-			return core.Record{}, fmt.Errorf("versions of key %q: %w", r.Key, err)
+		if r.Versions, rest, err = decodeVersions(r.Key, rest); err != nil {
+			return core.Record{}, err
 		}
-		r.Versions, rest = vs, rest[used:]
+	case core.RecordHint, core.RecordHintDelete:
+		owner, k := binary.Uvarint(rest)
+		if k <= 0 || owner > uint64(^core.NodeID(0)) {
+			return core.Record{}, fmt.Errorf("bad hint owner")
+		}
+		r.Owner, rest = core.NodeID(owner), rest[k:]
+		if r.Key, rest, err = decodeKey(rest); err != nil {
+			return core.Record{}, err
+		}
+		if r.Kind == core.RecordHint {
+			if r.Versions, rest, err = decodeVersions(r.Key, rest); err != nil {
+				return core.Record{}, err
+			}
+		}
 	case core.RecordIncarnation:
 		n, k := binary.Uvarint(rest)
 		if k <= 0 || n > 1<<32-1 {
@@ -79,4 +98,20 @@ func DecodePayload(p []byte) (core.Record, error) {
 		return core.Record{}, fmt.Errorf("%d trailing bytes after a %d record", len(rest), r.Kind)
 	}
 	return r, nil
+}
+
+func decodeKey(b []byte) (string, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return "", nil, fmt.Errorf("bad key length")
+	}
+	return string(b[k : k+int(n)]), b[k+int(n):], nil
+}
+
+func decodeVersions(key string, b []byte) ([]core.Version, []byte, error) {
+	vs, used, err := causality.DecodeVersions(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("versions of key %q: %w", key, err)
+	}
+	return vs, b[used:], nil
 }

@@ -61,7 +61,7 @@ func TestNoLostWritesCatchesDroppedSibling(t *testing.T) {
 func TestLinearizabilityCatchesDroppedSibling(t *testing.T) {
 	caught(t, checks.NameLinearizable, 30, core.Bugs{DropSibling: true}, func(seed uint64) Config {
 		cfg := small(seed)
-		cfg.R = 3
+		cfg.Strict = true
 		cfg.Workload.Keys = 10
 		return cfg
 	})

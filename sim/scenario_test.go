@@ -89,14 +89,15 @@ func TestEveryStrategy(t *testing.T) {
 	}
 }
 
-// TestFullReadsAreLinearizable: with R = N every read sees every replica, and
-// without crashes no replica forgets a write, so the multi-value-register
-// history must be linearizable. Porcupine's verdict must hold here.
-func TestFullReadsAreLinearizable(t *testing.T) {
+// TestStrictProfileIsLinearizable: without sloppy quorum, with R + W > N and
+// reads that write back before answering, the multi-value-register history
+// must be linearizable, partitions and crashes notwithstanding.
+func TestStrictProfileIsLinearizable(t *testing.T) {
 	reps := mustHold(t, 10, func(seed uint64) Config {
 		cfg := small(seed)
-		cfg.R = 3
+		cfg.Strict = true
 		cfg.Faults.Partitions = 2
+		cfg.Faults.Crashes = 2
 		return cfg
 	})
 	for _, rep := range reps {
@@ -137,7 +138,7 @@ func TestVCAndLWWAreReportedNotPromised(t *testing.T) {
 func TestDuplicatedForwardsAreCoordinatedOnce(t *testing.T) {
 	reps := mustHold(t, 10, func(seed uint64) Config {
 		cfg := small(seed)
-		cfg.R = 3
+		cfg.Strict = true
 		cfg.Net.Duplicate = 0.2
 		cfg.Workload.Keys = 10
 		return cfg

@@ -37,5 +37,15 @@ func (t *tracer) message(m core.Message) {
 		t.mix(5<<56 | m.Op)
 	case core.ForwardReply:
 		t.mix(6<<56 | m.Op)
+	case core.Ping:
+		t.mix(7 << 56)
+	case core.Pong:
+		t.mix(8 << 56)
+	case core.HandoffReq:
+		t.mix(9<<56 | m.Op)
+	case core.HandoffAck:
+		t.mix(10<<56 | m.Op)
+	default:
+		t.mix(255 << 56)
 	}
 }
