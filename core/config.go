@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/merkle"
 	"github.com/dynamo-replay/dynamo/core/ring"
 )
 
@@ -13,8 +14,19 @@ import (
 type Config struct {
 	// ID is this node's id; it must be a member of Ring.
 	ID NodeID
-	// Ring places keys on nodes. Membership is static until gossip arrives.
+	// Ring is the cluster an operator configured at first start; it seeds the
+	// membership table when the log holds none. A node that will join later
+	// leaves it nil and sets RingParams and Seeds instead.
 	Ring *ring.Ring
+	// RingParams is the partitioning of the cluster a node with no Ring joins.
+	RingParams ring.Params
+	// Seeds are nodes every node knows (section 4.8.2); gossip reaches one of
+	// them every SeedEvery rounds so that the ring cannot split logically.
+	Seeds     []NodeID
+	SeedEvery int
+	// GossipInterval: how often a node reconciles its membership table with a
+	// random peer. Default 1s, the paper's "every second".
+	GossipInterval Time
 	// Rand is the node's only source of randomness (durable-replica choice with
 	// buffered writes). The simulator seeds it from the run seed.
 	Rand *rand.Rand
@@ -61,6 +73,27 @@ type Config struct {
 	// outage cannot swamp the owner. Default 64.
 	HintBatch int
 
+	// AEInterval: how often a node opens a Merkle exchange with a random peer
+	// (the paper gives no period). Default 1s. Merkle: the shape of every
+	// range's tree, the same on every node.
+	AEInterval Time
+	Merkle     merkle.Params
+
+	// TransferInterval: how often stalled or pending key-range transfers are
+	// (re)offered. Default 200ms. TransferBatch: keys per transfer message.
+	// Default 64.
+	TransferInterval Time
+	TransferBatch    int
+
+	// Admission control of background work (section 6.5). Every
+	// AdmissionInterval, background tasks get BackgroundSlices slices (one
+	// slice: one message batch), halved while the p99 latency of the requests
+	// this node coordinated is above BackgroundLatencyTarget. Defaults 1s, 32,
+	// and the paper's "say 50ms".
+	AdmissionInterval       Time
+	BackgroundSlices        int
+	BackgroundLatencyTarget Time
+
 	// BufferedWrites turns on the paper's object buffer (section 6.1): replicas
 	// acknowledge from memory and a periodic writer flushes, while one replica
 	// chosen by the coordinator writes durably before acknowledging.
@@ -106,44 +139,65 @@ type Bugs struct {
 	// StaleRepair: read repair sends a stale replica its own stale versions
 	// instead of the merge, so it never repairs anything.
 	StaleRepair bool
+	// AESkipRange: anti-entropy never compares the first key range.
+	AESkipRange bool
+	// StaleMembership: merging gossiped membership never replaces an entry
+	// the node already has, ignoring newer ones.
+	StaleMembership bool
 }
 
 // DefaultConfig returns the paper's common configuration for node id on ring r.
 func DefaultConfig(id NodeID, r *ring.Ring, rng *rand.Rand) Config {
 	return Config{
-		ID:               id,
-		Ring:             r,
-		Rand:             rng,
-		N:                3,
-		R:                2,
-		W:                2,
-		Causality:        causality.DVV,
-		VCMaxEntries:     10,
-		RequestTimeout:   500 * Millisecond,
-		ReadRepairWindow: 50 * Millisecond,
-		Sloppy:           true,
-		FailureTimeout:   500 * Millisecond,
-		RetryInterval:    Second,
-		HintInterval:     Second,
-		HintBatch:        64,
-		BufferObjects:    1000,
-		FlushInterval:    100 * Millisecond,
-		MaxKeyBytes:      1024,
-		MaxValueBytes:    1 << 20,
+		ID:                      id,
+		Ring:                    r,
+		Rand:                    rng,
+		N:                       3,
+		R:                       2,
+		W:                       2,
+		Causality:               causality.DVV,
+		VCMaxEntries:            10,
+		RequestTimeout:          500 * Millisecond,
+		ReadRepairWindow:        50 * Millisecond,
+		SeedEvery:               5,
+		GossipInterval:          Second,
+		AEInterval:              Second,
+		Merkle:                  merkle.DefaultParams(),
+		TransferInterval:        200 * Millisecond,
+		TransferBatch:           64,
+		AdmissionInterval:       Second,
+		BackgroundSlices:        32,
+		BackgroundLatencyTarget: 50 * Millisecond,
+		Sloppy:                  true,
+		FailureTimeout:          500 * Millisecond,
+		RetryInterval:           Second,
+		HintInterval:            Second,
+		HintBatch:               64,
+		BufferObjects:           1000,
+		FlushInterval:           100 * Millisecond,
+		MaxKeyBytes:             1024,
+		MaxValueBytes:           1 << 20,
 	}
 }
 
 // Validate reports the first field that makes the configuration unusable.
 func (c *Config) Validate() error {
+	params := c.RingParams
+	if c.Ring != nil {
+		params = c.Ring.Params()
+	}
+	if err := params.Validate(1); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	switch {
-	case c.Ring == nil:
-		return fmt.Errorf("config: Ring is nil")
 	case c.Rand == nil:
 		return fmt.Errorf("config: Rand is nil")
 	case c.N < 1:
 		return fmt.Errorf("config: N=%d, want at least 1", c.N)
-	case c.N > c.Ring.Size():
+	case c.Ring != nil && c.N > c.Ring.Size():
 		return fmt.Errorf("config: N=%d exceeds the %d nodes of the ring", c.N, c.Ring.Size())
+	case c.Ring == nil && len(c.Seeds) == 0:
+		return fmt.Errorf("config: a node without a Ring needs Seeds to learn the cluster from")
 	case c.R < 1 || c.R > c.N:
 		return fmt.Errorf("config: R=%d, want 1..N (N=%d)", c.R, c.N)
 	case c.W < 1 || c.W > c.N:
@@ -160,19 +214,18 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: the strict profile needs R + W > N (R=%d W=%d N=%d)", c.R, c.W, c.N)
 	case c.FailureTimeout <= 0 || c.RetryInterval <= 0 || c.HintInterval <= 0 || c.HintBatch < 1:
 		return fmt.Errorf("config: FailureTimeout, RetryInterval, HintInterval and HintBatch must be positive")
+	case c.GossipInterval <= 0 || c.SeedEvery < 1 || c.TransferInterval <= 0 || c.TransferBatch < 1:
+		return fmt.Errorf("config: GossipInterval, SeedEvery, TransferInterval and TransferBatch must be positive")
+	case c.AEInterval <= 0:
+		return fmt.Errorf("config: AEInterval must be positive")
+	case c.Merkle.Validate() != nil:
+		return fmt.Errorf("config: %w", c.Merkle.Validate())
+	case c.AdmissionInterval <= 0 || c.BackgroundSlices < 1 || c.BackgroundLatencyTarget <= 0:
+		return fmt.Errorf("config: AdmissionInterval, BackgroundSlices and BackgroundLatencyTarget must be positive")
 	case c.BufferedWrites && (c.BufferObjects < 1 || c.FlushInterval <= 0):
 		return fmt.Errorf("config: buffered writes need BufferObjects >= 1 and FlushInterval > 0")
 	case c.MaxKeyBytes < 1 || c.MaxValueBytes < 0:
 		return fmt.Errorf("config: MaxKeyBytes=%d MaxValueBytes=%d, want positive", c.MaxKeyBytes, c.MaxValueBytes)
-	}
-	found := false
-	for _, id := range c.Ring.Nodes() {
-		if id == c.ID {
-			found = true
-		}
-	}
-	if !found {
-		return fmt.Errorf("config: node %d is not a member of the ring", c.ID)
 	}
 	return nil
 }

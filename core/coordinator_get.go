@@ -9,6 +9,7 @@ type getOp struct {
 	id       uint64
 	origin   origin
 	key      string
+	start    Time
 	need     int
 	pl       placement
 	replies  []getReply
@@ -30,6 +31,7 @@ func (n *Node) startGet(o origin, req Op, pl placement) {
 		id:      n.newOp(),
 		origin:  o,
 		key:     req.Key,
+		start:   n.now.Mono,
 		need:    n.quorum(req.R, n.cfg.R),
 		pl:      pl,
 		replies: make([]getReply, 0, len(pl.nodes)),
@@ -111,6 +113,7 @@ func (n *Node) answerGet(op *getOp) {
 	}
 	n.stats.Gets++
 	n.stats.SiblingsServed += uint64(len(siblings))
+	n.observeLatency(op.start)
 	n.reply(op.origin, res)
 	if op.writingBack || len(op.replies) == len(op.pl.nodes) {
 		n.finishGet(op)

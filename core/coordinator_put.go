@@ -10,6 +10,7 @@ type putOp struct {
 	need   int
 	pl     placement
 	acked  []NodeID
+	start  Time
 }
 
 // startPut starts a put or delete this node coordinates; pl includes it.
@@ -26,6 +27,7 @@ func (n *Node) startPut(o origin, req Op, ctx Context, pl placement) {
 		id:     n.newOp(),
 		origin: o,
 		key:    req.Key,
+		start:  n.now.Mono,
 		need:   n.quorum(req.W, n.cfg.W),
 		pl:     pl,
 		acked:  make([]NodeID, 0, len(pl.nodes)),
@@ -110,6 +112,7 @@ func (n *Node) ackPut(op *putOp, from NodeID) {
 	}
 	delete(n.puts, op.id)
 	n.stats.Puts++
+	n.observeLatency(op.start)
 	n.reply(op.origin, Result{Coordinator: n.id})
 }
 

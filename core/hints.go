@@ -111,6 +111,9 @@ func (n *Node) deliverHints() {
 		if !n.healthy(x.owner) || n.handoffPending(x) {
 			return true
 		}
+		if !n.admit() {
+			return false
+		}
 		budget--
 		n.pendingHandoff[hintKey{x.key, x.owner}] = true
 		id := n.newOp()

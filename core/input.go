@@ -54,6 +54,10 @@ const (
 	OpGet OpKind = iota + 1
 	OpPut
 	OpDelete
+	// OpJoin and OpLeave are an administrator's membership changes for the
+	// node that receives them (section 4.8.1). They take no key.
+	OpJoin
+	OpLeave
 )
 
 func (k OpKind) String() string {
@@ -64,6 +68,10 @@ func (k OpKind) String() string {
 		return "put"
 	case OpDelete:
 		return "delete"
+	case OpJoin:
+		return "join"
+	case OpLeave:
+		return "leave"
 	}
 	return "op?"
 }

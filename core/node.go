@@ -32,6 +32,17 @@ type Node struct {
 	fwds   map[uint64]*fwdOp
 	dedupe recentForwards
 
+	members      *Membership
+	curRing      *ring.Ring
+	epoch        uint64
+	gossipRounds uint64
+	gossipBuf    []NodeID
+	outgoing     []*outTransfer
+	incoming     map[transferKey]*inTransfer // lookups only
+	leaving      bool
+	admit_       admission
+	ae           antiEntropy
+
 	peers          []peerState // indexed by NodeID
 	hints          *hintStore
 	handoffs       map[uint64]*handoffOp
@@ -73,8 +84,22 @@ func New(cfg Config, rec Recovered) *Node {
 	// Duplicates arrive within the longest message delay; four request
 	// timeouts is far past it.
 	n.dedupe.init(4*cfg.RequestTimeout, 1<<16)
+	n.admit_.init(cfg.BackgroundSlices)
+	n.ae.init(cfg.Merkle)
+	params := cfg.RingParams
+	if cfg.Ring != nil {
+		params = cfg.Ring.Params()
+	}
+	n.members = &Membership{Params: params}
 	for _, r := range rec.Records {
 		n.replay(r)
+	}
+	if len(n.members.Members) == 0 && cfg.Ring != nil {
+		n.members = BootstrapMembership(cfg.Ring)
+	}
+	if r, err := n.members.Ring(); err == nil && len(n.members.Tokens) > 0 {
+		n.curRing, n.epoch = r, n.members.Epoch()
+		n.prefBuf = make([]NodeID, 0, r.Size())
 	}
 	return n
 }
@@ -87,6 +112,8 @@ func (n *Node) replay(r Record) {
 		if r.Incarnation > n.incarnation {
 			n.incarnation = r.Incarnation
 		}
+	case RecordMembership:
+		n.members, _ = n.members.Merge(r.Membership, false)
 	case RecordHint:
 		n.mergeHint(r.Key, r.Owner, r.Versions)
 	case RecordHintDelete:
@@ -164,6 +191,12 @@ func (n *Node) handleBoot() {
 	}
 	n.timers.push(n.now.Mono+n.cfg.RetryInterval, timerRetry, 0)
 	n.timers.push(n.now.Mono+n.cfg.HintInterval, timerHandoff, 0)
+	// Stagger gossip over the first interval, so nodes booted together do
+	// not gossip in lockstep.
+	n.timers.push(n.now.Mono+1+Time(n.cfg.Rand.Int64N(int64(n.cfg.GossipInterval))), timerGossip, 0)
+	n.timers.push(n.now.Mono+n.cfg.TransferInterval, timerTransfer, 0)
+	n.timers.push(n.now.Mono+n.cfg.AdmissionInterval, timerAdmission, 0)
+	n.timers.push(n.now.Mono+1+Time(n.cfg.Rand.Int64N(int64(n.cfg.AEInterval))), timerAntiEntropy, 0)
 }
 
 func (n *Node) persistIncarnation() {
@@ -200,6 +233,26 @@ func (n *Node) handleMessage(from NodeID, m Message) {
 		n.handleHandoffReq(from, m)
 	case HandoffAck:
 		n.handleHandoffAck(m)
+	case Gossip:
+		n.handleGossip(from, m)
+	case GossipReply:
+		n.handleGossipReply(m)
+	case TransferOffer:
+		n.handleTransferOffer(from, m)
+	case TransferReply:
+		n.handleTransferReply(m)
+	case TransferData:
+		n.handleTransferData(from, m)
+	case TransferAck:
+		n.handleTransferAck(m)
+	case AERoots:
+		n.handleAERoots(from, m)
+	case AENodes:
+		n.handleAENodes(from, m)
+	case AEBuckets:
+		n.handleAEBuckets(from, m)
+	case AEPull:
+		n.handleAEPull(from, m)
 	case GetReq:
 		n.handleGetReq(from, m)
 	case GetResp:
@@ -246,6 +299,18 @@ func (n *Node) handleWakeup() {
 		case timerHandoff:
 			n.deliverHints()
 			n.timers.push(n.now.Mono+n.cfg.HintInterval, timerHandoff, 0)
+		case timerGossip:
+			n.gossipRound()
+			n.timers.push(n.now.Mono+n.cfg.GossipInterval, timerGossip, 0)
+		case timerTransfer:
+			n.runTransfers()
+			n.timers.push(n.now.Mono+n.cfg.TransferInterval, timerTransfer, 0)
+		case timerAdmission:
+			n.adjustAdmission()
+			n.timers.push(n.now.Mono+n.cfg.AdmissionInterval, timerAdmission, 0)
+		case timerAntiEntropy:
+			n.antiEntropyRound()
+			n.timers.push(n.now.Mono+n.cfg.AEInterval, timerAntiEntropy, 0)
 		}
 	}
 }
@@ -314,7 +379,7 @@ func (n *Node) preference(key string) []NodeID {
 }
 
 // ring is this node's current view of the ring.
-func (n *Node) ring() *ring.Ring { return n.cfg.Ring }
+func (n *Node) ring() *ring.Ring { return n.curRing }
 
 // sendExpectingReply sends a request that the peer should answer, so that
 // silence counts against it (section 4.8.3).

@@ -26,7 +26,7 @@ func (p *placement) contains(id NodeID) bool { return indexOf(p.nodes, id) >= 0 
 // place computes a request's placement. In the strict profile there is no
 // sloppy quorum: the top N, healthy or not.
 func (n *Node) place(pref []NodeID) placement {
-	N := n.cfg.N
+	N := min(n.cfg.N, len(pref)) // a ring smaller than N (mid-change) places on all
 	p := placement{nodes: make([]NodeID, 0, N), hints: make([]NodeID, 0, N)}
 	if !n.cfg.Sloppy {
 		p.nodes = append(p.nodes, pref[:N]...)

@@ -12,6 +12,8 @@ const (
 	RecordHint
 	// RecordHintDelete: Owner confirmed the hint for Key; it is gone.
 	RecordHintDelete
+	// RecordMembership: the node's membership table, whole.
+	RecordMembership
 )
 
 // Record is one entry of a node's log. Replaying records in order through Merge
@@ -22,7 +24,8 @@ type Record struct {
 	Key         string
 	Versions    []Version
 	Incarnation uint32
-	Owner       NodeID // RecordHint and RecordHintDelete
+	Owner       NodeID      // RecordHint and RecordHintDelete
+	Membership  *Membership // RecordMembership
 }
 
 // Recovered is what disk recovery found in a node's log, in log order.

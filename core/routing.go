@@ -33,6 +33,14 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		n.reply(o, Result{Err: err})
 		return
 	}
+	if op.Kind == OpJoin || op.Kind == OpLeave {
+		n.handleAdmin(o, op)
+		return
+	}
+	if n.curRing == nil {
+		n.reply(o, Result{Err: ErrUnavailable}) // a new node that has not learned the ring yet
+		return
+	}
 	pl := n.place(n.preference(op.Key))
 	if op.Kind == OpGet {
 		n.startGet(o, op, pl)
@@ -85,6 +93,8 @@ func (n *Node) handleForwardReply(m ForwardReply) {
 func (n *Node) validate(op Op) error {
 	switch op.Kind {
 	case OpGet, OpPut, OpDelete:
+	case OpJoin, OpLeave:
+		return nil
 	default:
 		return badRequestf("unknown operation %d", op.Kind)
 	}

@@ -1,6 +1,9 @@
 package core
 
-import "github.com/dynamo-replay/dynamo/core/causality"
+import (
+	"github.com/dynamo-replay/dynamo/core/causality"
+	"github.com/dynamo-replay/dynamo/core/ring"
+)
 
 // Stats counts what a node has done since it booted.
 type Stats struct {
@@ -18,6 +21,14 @@ type Stats struct {
 	// HintsStored counts hints created here; HintsDelivered those confirmed by
 	// their owners.
 	HintsStored, HintsDelivered uint64
+	// MembershipChanges counts tables adopted; TransfersDone and
+	// KeysTransferred the key ranges this node handed over, confirmed.
+	MembershipChanges, TransfersDone, KeysTransferred uint64
+	// BackgroundDeferred counts background batches admission control held back.
+	BackgroundDeferred uint64
+	// Anti-entropy: exchanges opened here, keys found differing at the
+	// buckets, keys pushed to a peer, and the bytes of tree comparison sent.
+	AEExchanges, AEKeysDiffered, AEKeysMoved, AEBytes uint64
 }
 
 // Status is a read-only snapshot of a node, for checks, experiments and /status.
@@ -30,12 +41,17 @@ type Status struct {
 	PendingPuts int
 	Buffered    int
 	Hints       int
+	Member      Member // this node's own entry in its membership table
+	Epoch       uint64 // digest of the ring this node routes with
+	Transfers   int    // key ranges still to hand over
 	Stats       Stats
 }
 
 // Status returns a snapshot; it changes nothing.
 func (n *Node) Status() Status {
+	self, _ := n.members.Member(n.id)
 	return Status{
+		Member:      self,
 		ID:          n.id,
 		Incarnation: n.incarnation,
 		Ready:       n.ready,
@@ -44,9 +60,17 @@ func (n *Node) Status() Status {
 		PendingPuts: len(n.puts),
 		Buffered:    len(n.buffer.keys),
 		Hints:       n.hints.tree.Len(),
+		Epoch:       n.epoch,
+		Transfers:   len(n.outgoing),
 		Stats:       n.stats,
 	}
 }
+
+// Membership returns the node's membership table; it must not be modified.
+func (n *Node) Membership() *Membership { return n.members }
+
+// Ring returns the ring the node routes with, nil before it knows one.
+func (n *Node) Ring() *ring.Ring { return n.curRing }
 
 // Versions returns the node's sibling set for key. The slice must not be
 // modified.

@@ -4,11 +4,15 @@ package core
 type timerKind uint8
 
 const (
-	timerRequest    timerKind = iota + 1 // a coordinator's or forwarder's deadline
-	timerReadRepair                      // a get coordinator stops listening and repairs
-	timerFlush                           // the buffered-writes writer runs
-	timerRetry                           // ping peers believed down
-	timerHandoff                         // scan the hint store
+	timerRequest     timerKind = iota + 1 // a coordinator's or forwarder's deadline
+	timerReadRepair                       // a get coordinator stops listening and repairs
+	timerFlush                            // the buffered-writes writer runs
+	timerRetry                            // ping peers believed down
+	timerHandoff                          // scan the hint store
+	timerGossip                           // reconcile membership with a peer
+	timerTransfer                         // (re)offer key-range transfers
+	timerAdmission                        // re-grant background slices
+	timerAntiEntropy                      // open a Merkle exchange
 )
 
 type timer struct {

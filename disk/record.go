@@ -43,6 +43,8 @@ func AppendRecord(dst []byte, r core.Record) []byte {
 		dst = binary.AppendUvarint(dst, uint64(r.Owner))
 		dst = binary.AppendUvarint(dst, uint64(len(r.Key)))
 		dst = append(dst, r.Key...)
+	case core.RecordMembership:
+		dst = appendMembership(dst, r.Membership)
 	default:
 		panic(fmt.Sprintf("disk: record of unknown kind %d", r.Kind))
 	}
@@ -69,6 +71,10 @@ func DecodePayload(p []byte) (core.Record, error) {
 			return core.Record{}, err
 		}
 		if r.Versions, rest, err = decodeVersions(r.Key, rest); err != nil {
+			return core.Record{}, err
+		}
+	case core.RecordMembership:
+		if r.Membership, rest, err = decodeMembership(rest); err != nil {
 			return core.Record{}, err
 		}
 	case core.RecordHint, core.RecordHintDelete:

@@ -45,6 +45,31 @@ func (t *tracer) message(m core.Message) {
 		t.mix(9<<56 | m.Op)
 	case core.HandoffAck:
 		t.mix(10<<56 | m.Op)
+	case core.Gossip:
+		t.mix(11 << 56)
+	case core.GossipReply:
+		t.mix(12 << 56)
+	case core.TransferOffer:
+		t.mix(13<<56 | m.Op)
+	case core.TransferReply:
+		t.mix(14<<56 | m.Op)
+	case core.TransferData:
+		t.mix(15<<56 | m.Op)
+		t.mix(uint64(len(m.Keys)))
+	case core.TransferAck:
+		t.mix(16<<56 | m.Op)
+	case core.AERoots:
+		t.mix(17<<56 | m.Op)
+		t.mix(uint64(len(m.Ranges)))
+	case core.AENodes:
+		t.mix(18<<56 | m.Op)
+		t.mix(uint64(len(m.Items)))
+	case core.AEBuckets:
+		t.mix(19<<56 | m.Op)
+		t.mix(uint64(len(m.Items)))
+	case core.AEPull:
+		t.mix(20 << 56)
+		t.mix(uint64(len(m.Keys)))
 	default:
 		t.mix(255 << 56)
 	}
