@@ -23,7 +23,7 @@ func TestBootPersistsIncarnationBeforeAcceptingWrites(t *testing.T) {
 	put := Op{Kind: OpPut, Key: key, Value: []byte("v")}
 
 	effs := c.step(1, &Boot{})
-	require.Equal(t, []string{"persist tok=1 incarnation=1 notify", quietWake}, renderEffects(effs))
+	require.Equal(t, []string{"persist tok=1 incarnation=1 notify", quietWake(t)}, renderEffects(effs))
 	p := effs[0].(*Persist)
 	require.Equal(t, []Record{{Kind: RecordIncarnation, Incarnation: 1}}, p.Records)
 	require.Empty(t, p.Then)
@@ -111,8 +111,8 @@ func TestRecoveryRestoresKeysAndBumpsIncarnation(t *testing.T) {
 
 	clk := Clock{Wall: wallBase}
 	effs := n.Step(Input{Now: clk, Event: &Boot{}})
-	require.Equal(t, []string{"persist tok=1 incarnation=5 notify", quietWake}, renderEffects(effs))
-	require.Empty(t, n.Step(Input{Now: clk, Event: &Persisted{Token: 1}}))
+	require.Equal(t, []string{"persist tok=1 incarnation=5 notify", quietWake(t)}, renderEffects(effs))
+	require.Empty(t, n.Step(Input{Now: clk, Event: &Persisted{Token: 5<<32 | 1}})) // op 1 of incarnation 5
 
 	// The recovered store answers peers at once...
 	effs = n.Step(Input{Now: clk, Event: &Recv{From: 2, Msg: GetReq{Op: 9, Key: key}}})

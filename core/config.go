@@ -75,7 +75,9 @@ type Config struct {
 
 	// AEInterval: how often a node opens a Merkle exchange with a random peer
 	// (the paper gives no period). Default 1s. Merkle: the shape of every
-	// range's tree, the same on every node.
+	// range's tree, the same on every node; default fanout 16, depth 2 (256
+	// buckets a range), enough for about 4,000 keys a range (a million keys
+	// over 256 ranges) at 16 keys a bucket, with one round less than depth 3.
 	AEInterval Time
 	Merkle     merkle.Params
 
@@ -162,7 +164,7 @@ func DefaultConfig(id NodeID, r *ring.Ring, rng *rand.Rand) Config {
 		SeedEvery:               5,
 		GossipInterval:          Second,
 		AEInterval:              Second,
-		Merkle:                  merkle.DefaultParams(),
+		Merkle:                  merkle.Params{Fanout: 16, Depth: 2},
 		TransferInterval:        200 * Millisecond,
 		TransferBatch:           64,
 		AdmissionInterval:       Second,

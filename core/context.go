@@ -44,8 +44,13 @@ func DecodeContext(b []byte) (Context, error) {
 	}
 	rest := b[1:]
 	f, k := binary.Uvarint(rest)
-	if k <= 0 {
+	switch {
+	case k == 0:
 		return Context{}, errors.New("context: truncated coordinator field")
+	case k < 0:
+		return Context{}, errors.New("context: coordinator field overflows 64 bits")
+	case k != uvarintLen(f):
+		return Context{}, errors.New("context: non-minimal encoding of the coordinator field")
 	}
 	if f > uint64(^NodeID(0))+1 {
 		return Context{}, fmt.Errorf("context: coordinator %d out of range", f-1)
@@ -63,4 +68,15 @@ func DecodeContext(b []byte) (Context, error) {
 		c.Fastest, c.HasFastest = NodeID(f-1), true
 	}
 	return c, nil
+}
+
+// uvarintLen is the length of v's minimal varint encoding: decoders accept only
+// that one, so that every value has exactly one encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
 }

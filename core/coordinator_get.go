@@ -188,7 +188,7 @@ func (n *Node) timeoutGet(op *getOp) {
 	delete(n.gets, op.id)
 	n.stats.Timeouts++
 	n.probe("get_timeout")
-	n.reply(op.origin, Result{Err: ErrTimeout})
+	n.reply(op.origin, Result{Err: ErrTimeout, Coordinator: n.id})
 }
 
 func (n *Node) applyRepairLocally(key string, versions []Version, owner NodeID, hinted bool) {

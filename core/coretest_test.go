@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -38,24 +39,60 @@ func testRing(tb tester) *ring.Ring {
 	return r
 }
 
-// quietPeriod is the period of the background tasks (pinging peers believed
-// down, scanning hints) in test clusters: an hour, so that their wakeups stay
-// out of the transcripts of tests about requests.
+// quietPeriod is the period of every background task (pinging peers believed
+// down, scanning hints, gossip, transfers, admission control) in test
+// clusters: an hour, so that their wakeups stay out of the transcripts of
+// tests about requests.
 const quietPeriod = 3600 * Second
-
-// quietWake is the wakeup a node asks for when only its background tasks are
-// left.
-const quietWake = "wake 3600s"
 
 // testConfig is DefaultConfig with a fixed seed and quiet background tasks,
 // changed by opts.
 func testConfig(id NodeID, r *ring.Ring, opts ...func(*Config)) Config {
 	cfg := DefaultConfig(id, r, rand.New(rand.NewPCG(3, 4)))
-	cfg.RetryInterval, cfg.HintInterval = quietPeriod, quietPeriod
+	for _, f := range backgroundPeriods(&cfg) {
+		f.Set(reflect.ValueOf(quietPeriod))
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	return cfg
+}
+
+// backgroundPeriods returns the periods of cfg's background tasks: every
+// Time field named ...Interval, except the buffered writer's FlushInterval,
+// which tests of buffered writes rely on. New tasks are quiet without a change
+// here.
+func backgroundPeriods(cfg *Config) []reflect.Value {
+	var out []reflect.Value
+	v := reflect.ValueOf(cfg).Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Type == reflect.TypeFor[Time]() && strings.HasSuffix(f.Name, "Interval") && f.Name != "FlushInterval" {
+			out = append(out, v.Field(i))
+		}
+	}
+	return out
+}
+
+// idle is the rendered WakeAt of a test node booted at time zero with nothing
+// to do but its background tasks (the first of which, gossip, starts at a
+// random point of its period).
+var idle string
+
+// quietWake returns idle, computing it once.
+func quietWake(t tester) string {
+	t.Helper()
+	if idle != "" {
+		return idle
+	}
+	n := New(testConfig(1, testRing(t)), Recovered{})
+	effs := n.Step(Input{Now: Clock{Wall: wallBase}, Event: &Boot{}})
+	w, ok := effs[len(effs)-1].(*WakeAt)
+	if !ok || w.At < 10*Second {
+		t.Fatalf("boot of an idle node gave %v: background tasks would interfere with the tests", renderEffects(effs))
+	}
+	idle = render(w)
+	return idle
 }
 
 // keyWithTop returns the first key "k0", "k1", ... whose preference list starts
@@ -299,7 +336,7 @@ func (c *cluster) takeWrite(id NodeID) Persist {
 func (c *cluster) completeWrite(id NodeID) []Effect {
 	c.tb.Helper()
 	p := c.takeWrite(id)
-	fmt.Fprintf(&c.trace, "durable %d tok=%d\n", id, p.Token)
+	fmt.Fprintf(&c.trace, "durable %d tok=%d\n", id, opID(p.Token))
 	c.disk[id] = append(c.disk[id], p.Records...)
 	out := c.route(id, p.Then)
 	if p.Notify {
@@ -313,7 +350,7 @@ func (c *cluster) completeWrite(id NodeID) []Effect {
 func (c *cluster) failWrite(id NodeID) []Effect {
 	c.tb.Helper()
 	p := c.takeWrite(id)
-	fmt.Fprintf(&c.trace, "failed %d tok=%d\n", id, p.Token)
+	fmt.Fprintf(&c.trace, "failed %d tok=%d\n", id, opID(p.Token))
 	if !p.Notify {
 		return nil
 	}
@@ -401,7 +438,7 @@ func render(e Effect) string {
 		for _, r := range e.Records {
 			recs = append(recs, renderRecord(r))
 		}
-		s := fmt.Sprintf("persist tok=%d %s", e.Token, strings.Join(recs, " "))
+		s := fmt.Sprintf("persist tok=%d %s", opID(e.Token), strings.Join(recs, " "))
 		if e.Notify {
 			s += " notify"
 		}
@@ -453,9 +490,9 @@ func renderEvent(ev Event) string {
 	case *Wakeup:
 		return "wakeup"
 	case *Persisted:
-		return fmt.Sprintf("persisted tok=%d", ev.Token)
+		return fmt.Sprintf("persisted tok=%d", opID(ev.Token))
 	case *PersistFailed:
-		return fmt.Sprintf("persist-failed tok=%d", ev.Token)
+		return fmt.Sprintf("persist-failed tok=%d", opID(ev.Token))
 	}
 	return fmt.Sprintf("event?%T", ev)
 }
@@ -463,21 +500,32 @@ func renderEvent(ev Event) string {
 func renderMsg(m Message) string {
 	switch m := m.(type) {
 	case GetReq:
-		return fmt.Sprintf("GetReq{op=%d %s}", m.Op, m.Key)
+		return fmt.Sprintf("GetReq{op=%d %s}", opID(m.Op), m.Key)
 	case GetResp:
-		return fmt.Sprintf("GetResp{op=%d %s %s}", m.Op, m.Key, renderVersions(m.Versions))
+		return fmt.Sprintf("GetResp{op=%d %s %s}", opID(m.Op), m.Key, renderVersions(m.Versions))
 	case PutReq:
-		s := fmt.Sprintf("PutReq{op=%d %s %s", m.Op, m.Key, renderVersions(m.Versions))
+		s := fmt.Sprintf("PutReq{op=%d %s %s", opID(m.Op), m.Key, renderVersions(m.Versions))
 		if m.Durable {
 			s += " durable"
 		}
+		if m.Hinted {
+			s += fmt.Sprintf(" hint=%d", m.Hint)
+		}
 		return s + "}"
 	case PutAck:
-		return fmt.Sprintf("PutAck{op=%d}", m.Op)
+		return fmt.Sprintf("PutAck{op=%d}", opID(m.Op))
 	case Forward:
-		return fmt.Sprintf("Forward{op=%d %s}", m.Op, renderOp(m.Req))
+		return fmt.Sprintf("Forward{op=%d %s}", opID(m.Op), renderOp(m.Req))
 	case ForwardReply:
-		return fmt.Sprintf("ForwardReply{op=%d %s}", m.Op, renderResult(m.Result))
+		return fmt.Sprintf("ForwardReply{op=%d %s}", opID(m.Op), renderResult(m.Result))
+	case Ping:
+		return "Ping"
+	case Pong:
+		return "Pong"
+	case HandoffReq:
+		return fmt.Sprintf("HandoffReq{op=%d %s %s}", opID(m.Op), m.Key, renderVersions(m.Versions))
+	case HandoffAck:
+		return fmt.Sprintf("HandoffAck{op=%d}", opID(m.Op))
 	}
 	return fmt.Sprintf("msg?%T", m)
 }
@@ -543,6 +591,10 @@ func renderRecord(r Record) string {
 		return fmt.Sprintf("incarnation=%d", r.Incarnation)
 	case RecordVersions:
 		return fmt.Sprintf("%s=%s", r.Key, renderVersions(r.Versions))
+	case RecordHint:
+		return fmt.Sprintf("hint(%d)%s=%s", r.Owner, r.Key, renderVersions(r.Versions))
+	case RecordHintDelete:
+		return fmt.Sprintf("hint-delete(%d)%s", r.Owner, r.Key)
 	}
 	return fmt.Sprintf("record?%d", r.Kind)
 }
@@ -595,3 +647,12 @@ func TestClusterHarness(t *testing.T) {
 	}
 	require.Contains(t, c.trace.String(), "1 <- client 1 put")
 }
+
+// opID renders an operation id as its number within the node's incarnation:
+// ids carry the incarnation in their high 32 bits, which transcripts omit so
+// that they read op=1, op=2, ... in every life of a node.
+func opID(op uint64) uint64 { return op & 0xffffffff }
+
+// op1 is operation id n of a node's first incarnation, as it appears on the
+// wire.
+func op1(n uint64) uint64 { return 1<<32 | n }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -92,12 +93,12 @@ func TestGetReadRepairAfterWindow(t *testing.T) {
 	effs = c.advance(1, 1)
 	require.Equal(t, []string{
 		`send 3 PutReq{op=0 ` + key + ` ["a"@4.1:1 "b"@5.1:1]}`,
-		quietWake, // not the request's own deadline: the get is finished
+		quietWake(t), // not the request's own deadline: the get is finished
 	}, renderEffects(effs))
 	require.Zero(t, c.nodes[1].Status().PendingGets)
 
 	// After the window, replies are ignored; the stale deadline does nothing.
-	require.Empty(t, c.step(1, &Recv{From: 2, Msg: GetResp{Op: 4, Key: key}}))
+	require.Empty(t, c.step(1, &Recv{From: 2, Msg: GetResp{Op: op1(4), Key: key}}))
 	require.Empty(t, c.advance(1, 450*Millisecond))
 	require.Len(t, c.replies, 1)
 }
@@ -115,12 +116,12 @@ func TestGetCoordinatorOutsideTopN(t *testing.T) {
 	c.deliver(4, 2, GetReq{})
 	require.Empty(t, c.deliver(2, 4, GetResp{}))
 	// A reply from a node outside the top N is not a replica's answer.
-	require.Empty(t, c.step(4, &Recv{From: 5, Msg: GetResp{Op: 2, Key: key, Versions: []Version{version(5, 9, nil, nil, "x")}}}))
+	require.Empty(t, c.step(4, &Recv{From: 5, Msg: GetResp{Op: op1(2), Key: key, Versions: []Version{version(5, 9, nil, nil, "x")}}}))
 	require.Equal(t, uint64(1), c.nodes[4].Status().Stats.BadMessages)
 	// Nor is an answer for another key.
-	require.Empty(t, c.step(4, &Recv{From: 3, Msg: GetResp{Op: 2, Key: "other"}}))
+	require.Empty(t, c.step(4, &Recv{From: 3, Msg: GetResp{Op: op1(2), Key: "other"}}))
 	// A duplicate of node 2's answer does not make a quorum.
-	require.Empty(t, c.step(4, &Recv{From: 2, Msg: GetResp{Op: 2, Key: key, Versions: c.nodes[2].Versions(key)}}))
+	require.Empty(t, c.step(4, &Recv{From: 2, Msg: GetResp{Op: op1(2), Key: key, Versions: c.nodes[2].Versions(key)}}))
 	require.Empty(t, c.replies)
 
 	c.deliver(4, 1, GetReq{})
@@ -162,7 +163,7 @@ func TestGetTimesOut(t *testing.T) {
 			c.dropAll()
 			require.Empty(t, c.advance(tt.coord, 500*Millisecond-1))
 			effs := c.advance(tt.coord, 1)
-			require.Equal(t, []string{"reply 5 err=timeout: too few replicas answered", quietWake}, renderEffects(effs))
+			require.Equal(t, []string{fmt.Sprintf("reply 5 err=timeout: too few replicas answered coord=%d", tt.coord), quietWake(t)}, renderEffects(effs))
 			require.ErrorIs(t, effs[0].(*Reply).Result.Err, ErrTimeout)
 			st := c.nodes[tt.coord].Status()
 			require.Zero(t, st.PendingGets)

@@ -185,6 +185,10 @@ func (n *Node) handleBoot() {
 	n.booted = true
 	n.incarnation++
 	n.actor = actorOf(n.id, n.incarnation)
+	// Operation ids live in a space of their own per incarnation: a reply or
+	// acknowledgement meant for this node's previous life must not match a
+	// request of this one. 2^32 ids per incarnation is far beyond any run.
+	n.nextOp = uint64(n.incarnation) << 32
 	n.persistIncarnation()
 	if n.cfg.BufferedWrites {
 		n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
@@ -217,9 +221,13 @@ func (n *Node) handlePersisted(token uint64, ok bool) {
 		}
 		return
 	}
-	// A put coordinator's local write uses the operation's id as its token.
+	// A coordinator's local write (a put's, or a strict get's write-back)
+	// uses the operation's id as its token.
 	if op, found := n.puts[token]; found {
 		n.handleLocalWrite(op, ok)
+	}
+	if op, found := n.gets[token]; found && op.writingBack && ok {
+		n.ackWriteBack(op, n.id)
 	}
 }
 

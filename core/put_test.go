@@ -6,10 +6,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// startPut runs a blind put of value at node 1 for a key whose top N is
+// beginPut runs a blind put of value at node 1 for a key whose top N is
 // [1 2 3] and checks the coordinator's effects: the whole merged set to the
 // other two replicas, one local write with Notify, and the request deadline.
-func startPut(t *testing.T, c *cluster, req ReqID, w int) string {
+func beginPut(t *testing.T, c *cluster, req ReqID, w int) string {
 	t.Helper()
 	key := keyWithTop(t, c.ring, 1, 2, 3)
 	effs := c.client(1, req, Op{Kind: OpPut, Key: key, Value: []byte("v"), W: w})
@@ -126,7 +126,7 @@ func TestPutAnswersAfterLocalWriteAndWAcks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newReadyCluster(t)
-			key := startPut(t, c, 9, tt.w)
+			key := beginPut(t, c, 9, tt.w)
 			tt.steps(c, key)
 			require.Empty(t, c.replies, "replied too early")
 			require.Equal(t, 1, c.nodes[1].Status().PendingPuts)
@@ -142,7 +142,7 @@ func TestPutAnswersAfterLocalWriteAndWAcks(t *testing.T) {
 
 func TestPutTimesOut(t *testing.T) {
 	c := newReadyCluster(t)
-	startPut(t, c, 9, 0)
+	beginPut(t, c, 9, 0)
 	c.completeWrite(1)
 	c.dropAll()
 
@@ -150,22 +150,22 @@ func TestPutTimesOut(t *testing.T) {
 	require.Equal(t, []string{"wake 500ms"}, renderEffects(c.step(1, &Wakeup{})))
 	require.Empty(t, c.advance(1, 500*Millisecond-1), "no wakeup is due before 500ms")
 	effs := c.advance(1, 1)
-	require.Equal(t, []string{"reply 9 err=timeout: too few replicas answered coord=1", quietWake}, renderEffects(effs))
+	require.Equal(t, []string{"reply 9 err=timeout: too few replicas answered coord=1", quietWake(t)}, renderEffects(effs))
 	require.ErrorIs(t, effs[0].(*Reply).Result.Err, ErrTimeout)
 	st := c.nodes[1].Status()
 	require.Zero(t, st.PendingPuts)
 	require.Equal(t, uint64(1), st.Stats.Timeouts)
 
 	// A late ack finds nothing to answer.
-	require.Empty(t, c.step(1, &Recv{From: 2, Msg: PutAck{Op: 2}}))
+	require.Empty(t, c.step(1, &Recv{From: 2, Msg: PutAck{Op: op1(2)}}))
 	require.Len(t, c.replies, 1)
 }
 
 func TestPutAckFromNonReplicaIgnored(t *testing.T) {
 	c := newReadyCluster(t)
-	startPut(t, c, 9, 0)
+	beginPut(t, c, 9, 0)
 	c.completeWrite(1)
-	require.Empty(t, c.step(1, &Recv{From: 4, Msg: PutAck{Op: 2}}))
+	require.Empty(t, c.step(1, &Recv{From: 4, Msg: PutAck{Op: op1(2)}}))
 	require.Empty(t, c.replies)
 	require.Equal(t, uint64(1), c.nodes[1].Status().Stats.BadMessages)
 }

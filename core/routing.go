@@ -108,10 +108,10 @@ func (n *Node) validate(op Op) error {
 		return badRequestf("value of %d bytes exceeds the limit of %d", len(op.Value), n.cfg.MaxValueBytes)
 	}
 	if op.R < 0 || op.R > n.cfg.N {
-		return badRequestf("r=%d, want 1..%d", op.R, n.cfg.N)
+		return badRequestf("r=%d, want 1..%d (or 0 for the default %d)", op.R, n.cfg.N, n.cfg.R)
 	}
 	if op.W < 0 || op.W > n.cfg.N {
-		return badRequestf("w=%d, want 1..%d", op.W, n.cfg.N)
+		return badRequestf("w=%d, want 1..%d (or 0 for the default %d)", op.W, n.cfg.N, n.cfg.W)
 	}
 	return nil
 }

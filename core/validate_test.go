@@ -39,7 +39,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"context format zero", Op{Kind: OpDelete, Key: key, Context: ctx(0)}, "context: unknown format 0"},
 		{"context only format", Op{Kind: OpPut, Key: key, Context: ctx(1)}, "context: truncated coordinator field"},
 		{"context cut varint", Op{Kind: OpPut, Key: key, Context: ctx(1, 0x80)}, "context: truncated coordinator field"},
-		{"context coordinator overflow", Op{Kind: OpPut, Key: key, Context: ctx(1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)}, "context: truncated coordinator field"},
+		{"context coordinator overflow", Op{Kind: OpPut, Key: key, Context: ctx(1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)}, "context: coordinator field overflows 64 bits"},
 		{"context coordinator range", Op{Kind: OpPut, Key: key, Context: uv([]byte{1}, 1<<16+1, 1, 0)}, "context: coordinator 65536 out of range"},
 		{"context no clock", Op{Kind: OpPut, Key: key, Context: ctx(1, 0)}, "empty input"},
 		{"context clock format", Op{Kind: OpPut, Key: key, Context: ctx(1, 0, 7, 0)}, "unsupported format byte 0x7"},

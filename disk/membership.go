@@ -47,9 +47,9 @@ func (r *membershipReader) uvarint(what string, limit uint64) uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, k := binary.Uvarint(r.b)
-	if k <= 0 || v > limit {
-		r.err = fmt.Errorf("membership: bad %s", what)
+	v, k, err := uvarint(r.b, what, limit)
+	if err != nil {
+		r.err = fmt.Errorf("membership: %w", err)
 		return 0
 	}
 	r.b = r.b[k:]

@@ -9,11 +9,15 @@ import (
 	"github.com/dynamo-replay/dynamo/core/causality"
 )
 
-// A frame is: payload length (uint32, little endian), CRC32C of the payload
-// (uint32, little endian), payload. The payload starts with a format byte so the
-// encoding can evolve without misreading old logs.
+// A frame is: payload length, CRC32C of the payload, CRC32C of those first 8
+// header bytes (each uint32, little endian), then the payload. The header's
+// own checksum lets recovery tell a damaged length (corruption) from a record
+// cut short by a crash (a torn tail): without it, a length flipped to point
+// past the end would pass for a torn write and silently drop every record
+// after it. The payload starts with a format byte so the encoding can evolve
+// without misreading old logs.
 const (
-	frameHeader   = 8
+	frameHeader   = 12
 	payloadFormat = 1
 	// MaxRecordBytes bounds one record: a length field above it can only be
 	// corruption, and refusing it keeps recovery from allocating on a lie.
@@ -51,6 +55,7 @@ func AppendRecord(dst []byte, r core.Record) []byte {
 	payload := dst[start+frameHeader:]
 	binary.LittleEndian.PutUint32(dst[start:], uint32(len(payload)))
 	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(payload, castagnoli))
+	binary.LittleEndian.PutUint32(dst[start+8:], crc32.Checksum(dst[start:start+8], castagnoli))
 	return dst
 }
 
@@ -78,9 +83,9 @@ func DecodePayload(p []byte) (core.Record, error) {
 			return core.Record{}, err
 		}
 	case core.RecordHint, core.RecordHintDelete:
-		owner, k := binary.Uvarint(rest)
-		if k <= 0 || owner > uint64(^core.NodeID(0)) {
-			return core.Record{}, fmt.Errorf("bad hint owner")
+		owner, k, err := uvarint(rest, "hint owner", uint64(^core.NodeID(0)))
+		if err != nil {
+			return core.Record{}, err
 		}
 		r.Owner, rest = core.NodeID(owner), rest[k:]
 		if r.Key, rest, err = decodeKey(rest); err != nil {
@@ -92,9 +97,9 @@ func DecodePayload(p []byte) (core.Record, error) {
 			}
 		}
 	case core.RecordIncarnation:
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > 1<<32-1 {
-			return core.Record{}, fmt.Errorf("bad incarnation")
+		n, k, err := uvarint(rest, "incarnation", 1<<32-1)
+		if err != nil {
+			return core.Record{}, err
 		}
 		r.Incarnation, rest = uint32(n), rest[k:]
 	default:
@@ -107,11 +112,32 @@ func DecodePayload(p []byte) (core.Record, error) {
 }
 
 func decodeKey(b []byte) (string, []byte, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return "", nil, fmt.Errorf("bad key length")
+	n, k, err := uvarint(b, "key length", uint64(len(b)))
+	if err != nil {
+		return "", nil, err
+	}
+	if n > uint64(len(b)-k) {
+		return "", nil, fmt.Errorf("key length %d exceeds the %d bytes left", n, len(b)-k)
 	}
 	return string(b[k : k+int(n)]), b[k+int(n):], nil
+}
+
+// uvarint reads a varint that must be minimally encoded and at most limit:
+// every value has exactly one encoding, so a record re-encodes to the bytes
+// it was read from.
+func uvarint(b []byte, what string, limit uint64) (uint64, int, error) {
+	v, k := binary.Uvarint(b)
+	switch {
+	case k == 0:
+		return 0, 0, fmt.Errorf("truncated %s", what)
+	case k < 0:
+		return 0, 0, fmt.Errorf("%s overflows 64 bits", what)
+	case k != len(binary.AppendUvarint(nil, v)):
+		return 0, 0, fmt.Errorf("non-minimal encoding of %s", what)
+	case v > limit:
+		return 0, 0, fmt.Errorf("%s %d exceeds %d", what, v, limit)
+	}
+	return v, k, nil
 }
 
 func decodeVersions(key string, b []byte) ([]core.Version, []byte, error) {

@@ -42,13 +42,24 @@ func Recover(log []byte) (Recovery, error) {
 	var rec Recovery
 	off := 0
 	for off < len(log) {
-		if len(log)-off < frameHeader {
-			break // torn header
+		if len(log)-off < frameHeader || allZero(log[off:]) {
+			// A torn header, or a tail some file systems zero-fill when a
+			// crash interrupts an append. No real frame is all zeros: its
+			// payload starts with a format byte.
+			break
 		}
 		size := int(binary.LittleEndian.Uint32(log[off:]))
 		sum := binary.LittleEndian.Uint32(log[off+4:])
 		if size > MaxRecordBytes {
 			return rec, &CorruptionError{Offset: off, Reason: fmt.Sprintf("length %d exceeds the %d-byte limit", size, MaxRecordBytes)}
+		}
+		if !headerOK(log[off:]) {
+			// A crash can garble the last header; damage followed by an
+			// intact record cannot be a crash.
+			if validFrameAfter(log, off+1) {
+				return rec, &CorruptionError{Offset: off, Reason: "header checksum mismatch"}
+			}
+			break
 		}
 		end := off + frameHeader + size
 		if end > len(log) {
@@ -71,4 +82,33 @@ func Recover(log []byte) (Recovery, error) {
 	rec.Valid = off
 	rec.TornBytes = len(log) - off
 	return rec, nil
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func headerOK(b []byte) bool {
+	return crc32.Checksum(b[:8], castagnoli) == binary.LittleEndian.Uint32(b[8:])
+}
+
+// validFrameAfter reports whether an intact frame starts at any offset from
+// from on: evidence that damage before it is not a torn tail.
+func validFrameAfter(log []byte, from int) bool {
+	for off := from; off+frameHeader <= len(log); off++ {
+		if !headerOK(log[off:]) {
+			continue
+		}
+		size := int(binary.LittleEndian.Uint32(log[off:]))
+		end := off + frameHeader + size
+		if size >= 2 && end <= len(log) && crc32.Checksum(log[off+frameHeader:end], castagnoli) == binary.LittleEndian.Uint32(log[off+4:]) {
+			return true
+		}
+	}
+	return false
 }
