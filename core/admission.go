@@ -5,36 +5,57 @@ import "slices"
 // admission is the controller of section 6.5: background work (hinted
 // handoff, key-range transfers, anti-entropy) takes slices from it, and a
 // feedback loop on foreground latency sets how many slices there are. The
-// paper watches the 99th percentile of database reads over 60 seconds against
-// a threshold ("say 50ms"); a node here watches the latency of the requests
-// it coordinates, over its last latencyWindow of them.
+// paper watches the 99th percentile of database reads over the last 60
+// seconds against a threshold ("say 50ms"); a node here watches the latency of
+// the requests it coordinates over the last AdmissionWindow. The window is
+// time-based so that a quiet node, with no foreground traffic left to
+// protect, gets its background share back.
 type admission struct {
 	slices int // slices granted per AdmissionInterval
 	avail  int // left in the current interval
-	lat    []Time
-	next   int
+	lat    []sample
+	head   int // lat[:head] have aged out
 }
 
-const latencyWindow = 256
+type sample struct {
+	at, latency Time
+}
+
+// maxSamples bounds the window's memory whatever the request rate.
+const maxSamples = 4096
 
 func (a *admission) init(max int) {
 	a.slices, a.avail = max, max
-	a.lat = make([]Time, 0, latencyWindow)
 }
 
 // observeLatency records one foreground request's latency.
 func (n *Node) observeLatency(start Time) {
 	a := &n.admit_
-	d := n.now.Mono - start
-	if len(a.lat) < latencyWindow {
-		a.lat = append(a.lat, d)
-		return
+	if len(a.lat)-a.head >= maxSamples {
+		a.head++
 	}
-	a.lat[a.next] = d
-	a.next = (a.next + 1) % latencyWindow
+	a.lat = append(a.lat, sample{at: n.now.Mono, latency: n.now.Mono - start})
 }
 
-// admit takes one slice for a unit of background work (one message batch).
+// windowLatencies drops samples older than the window and returns the rest.
+func (n *Node) windowLatencies() []Time {
+	a := &n.admit_
+	for a.head < len(a.lat) && a.lat[a.head].at < n.now.Mono-n.cfg.AdmissionWindow {
+		a.head++
+	}
+	if a.head > len(a.lat)/2 {
+		a.lat = append(a.lat[:0], a.lat[a.head:]...)
+		a.head = 0
+	}
+	out := make([]Time, 0, len(a.lat)-a.head)
+	for _, s := range a.lat[a.head:] {
+		out = append(out, s.latency)
+	}
+	return out
+}
+
+// admit takes one slice for one round of a background task (a hint scan, a
+// transfer batch, an anti-entropy exchange).
 func (n *Node) admit() bool {
 	a := &n.admit_
 	if a.avail > 0 {
@@ -50,8 +71,10 @@ func (n *Node) admit() bool {
 // foreground p99 is above the target, grow them back by one otherwise.
 func (n *Node) adjustAdmission() {
 	a := &n.admit_
-	if p99 := percentile99(a.lat); p99 > n.cfg.BackgroundLatencyTarget {
-		a.slices = max(1, a.slices/2)
+	if p99 := percentile99(n.windowLatencies()); p99 > n.cfg.BackgroundLatencyTarget {
+		// Slow background work down, never stop it: below the floor, hints
+		// and replicas would wait out any long stretch of slow foreground.
+		a.slices = max(n.cfg.MinBackgroundSlices, a.slices/2)
 		n.probe("background_throttled")
 	} else if a.slices < n.cfg.BackgroundSlices {
 		a.slices++
@@ -66,7 +89,6 @@ func percentile99(xs []Time) Time {
 	if len(xs) == 0 {
 		return 0
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[(len(s)*99)/100]
+	slices.Sort(xs)
+	return xs[(len(xs)*99)/100]
 }

@@ -168,7 +168,9 @@ func (n *Node) antiEntropyRound() {
 	n.stats.AEExchanges++
 	n.stats.AEBytes += uint64(16 + 20*len(m.Ranges))
 	n.probe("ae_exchange")
-	n.sendExpectingReply(peer, m)
+	// A peer whose trees agree answers nothing: a plain send, so that its
+	// silence does not count against it.
+	n.send(peer, m)
 }
 
 func (n *Node) validRange(r uint32) bool { return n.curRing != nil && int(r) < n.curRing.NumRanges() }

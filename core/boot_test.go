@@ -14,7 +14,7 @@ var dvv = causality.New(causality.DVV, causality.Options{})
 // version is the version node.incarnation would create for a blind put of value
 // with counter 1 (or next after local), as a coordinator does.
 func version(id NodeID, inc uint32, local []Version, ctx causality.Clock, value string) Version {
-	return dvv.NewVersion(local, ctx, actorOf(id, inc), int64(wallBase), []byte(value), false)
+	return dvv.NewVersion(local, ctx, actorOf(id, inc, 0), int64(wallBase), []byte(value), false)
 }
 
 func TestBootPersistsIncarnationBeforeAcceptingWrites(t *testing.T) {

@@ -95,6 +95,14 @@ type Config struct {
 	AdmissionInterval       Time
 	BackgroundSlices        int
 	BackgroundLatencyTarget Time
+	// MinBackgroundSlices is the floor the controller never goes below: one
+	// round each for handoff, transfers and anti-entropy, and a spare.
+	// Default 4.
+	MinBackgroundSlices int
+	// AdmissionWindow is how far back the controller looks at foreground
+	// latency. The paper says 60 seconds; the default is 10s so that the
+	// controller reacts within the few seconds a simulated run lasts.
+	AdmissionWindow Time
 
 	// BufferedWrites turns on the paper's object buffer (section 6.1): replicas
 	// acknowledge from memory and a periodic writer flushes, while one replica
@@ -170,6 +178,8 @@ func DefaultConfig(id NodeID, r *ring.Ring, rng *rand.Rand) Config {
 		AdmissionInterval:       Second,
 		BackgroundSlices:        32,
 		BackgroundLatencyTarget: 50 * Millisecond,
+		AdmissionWindow:         10 * Second,
+		MinBackgroundSlices:     4,
 		Sloppy:                  true,
 		FailureTimeout:          500 * Millisecond,
 		RetryInterval:           Second,
@@ -222,8 +232,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: AEInterval must be positive")
 	case c.Merkle.Validate() != nil:
 		return fmt.Errorf("config: %w", c.Merkle.Validate())
-	case c.AdmissionInterval <= 0 || c.BackgroundSlices < 1 || c.BackgroundLatencyTarget <= 0:
-		return fmt.Errorf("config: AdmissionInterval, BackgroundSlices and BackgroundLatencyTarget must be positive")
+	case c.AdmissionInterval <= 0 || c.BackgroundSlices < 1 || c.BackgroundLatencyTarget <= 0 || c.AdmissionWindow <= 0 ||
+		c.MinBackgroundSlices < 1 || c.MinBackgroundSlices > c.BackgroundSlices:
+		return fmt.Errorf("config: AdmissionInterval, AdmissionWindow, BackgroundSlices, MinBackgroundSlices and BackgroundLatencyTarget must be positive, with MinBackgroundSlices <= BackgroundSlices")
 	case c.BufferedWrites && (c.BufferObjects < 1 || c.FlushInterval <= 0):
 		return fmt.Errorf("config: buffered writes need BufferObjects >= 1 and FlushInterval > 0")
 	case c.MaxKeyBytes < 1 || c.MaxValueBytes < 0:

@@ -20,7 +20,13 @@ func (n *Node) startPut(o origin, req Op, ctx Context, pl placement) {
 		return
 	}
 	local := n.localVersions(req.Key)
-	v := n.mech.NewVersion(local, ctx.Clock, n.actor, int64(n.now.Wall), req.Value, req.Kind == OpDelete)
+	actor := n.actor
+	if _, fallback := pl.hintFor(n.id); fallback {
+		n.actorEpoch++
+		actor = actorOf(n.id, n.incarnation, n.actorEpoch)
+		n.probe("fallback_coordinator")
+	}
+	v := n.mech.NewVersion(local, ctx.Clock, actor, int64(n.now.Wall), req.Value, req.Kind == OpDelete)
 	merged := n.mech.Merge(local, []Version{v})
 
 	op := &putOp{
@@ -54,6 +60,7 @@ func (n *Node) startPut(o origin, req Op, ctx Context, pl placement) {
 		w := &write{}
 		w.one[0] = v
 		w.rec[0] = Record{Kind: RecordHint, Key: req.Key, Owner: owner, Versions: w.one[:]}
+		n.countHint(req.Key, owner)
 		n.mergeHint(req.Key, owner, w.one[:])
 		w.p = Persist{Token: op.id, Records: w.rec[:], Notify: true}
 		n.emit(&w.p)

@@ -599,9 +599,14 @@ func renderRecord(r Record) string {
 	return fmt.Sprintf("record?%d", r.Kind)
 }
 
-// renderActor prints an actor as node.incarnation.
+// renderActor prints an actor as node.incarnation, and .epoch for a fallback
+// coordinator's fresh actor.
 func renderActor(a causality.Actor) string {
-	return fmt.Sprintf("%d.%d", ActorNode(a), uint32(a))
+	inc, epoch := uint64(a)>>actorEpochBits&maxActorField, uint64(a)&maxActorField
+	if epoch != 0 {
+		return fmt.Sprintf("%d.%d.%d", ActorNode(a), inc, epoch)
+	}
+	return fmt.Sprintf("%d.%d", ActorNode(a), inc)
 }
 
 // renderVersions prints each version as value@node.incarnation:counter, a

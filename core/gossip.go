@@ -29,13 +29,15 @@ func (n *Node) gossipRound() {
 		}
 	}
 	n.gossipBuf = peers
+	// Gossip is answered only when the peer has news, so silence says
+	// nothing about the peer's health: these are plain sends.
 	if len(peers) > 0 {
-		n.sendExpectingReply(peers[n.cfg.Rand.IntN(len(peers))], Gossip{Table: n.members})
+		n.send(peers[n.cfg.Rand.IntN(len(peers))], Gossip{Table: n.members})
 	}
 	if len(n.cfg.Seeds) > 0 && (len(peers) == 0 || n.gossipRounds%uint64(n.cfg.SeedEvery) == 0) {
 		seed := n.cfg.Seeds[n.cfg.Rand.IntN(len(n.cfg.Seeds))]
 		if seed != n.id {
-			n.sendExpectingReply(seed, Gossip{Table: n.members})
+			n.send(seed, Gossip{Table: n.members})
 		}
 	}
 }

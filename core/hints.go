@@ -73,14 +73,13 @@ func (n *Node) mergeHint(key string, owner NodeID, versions []Version) bool {
 		return true
 	}
 	n.hints.tree.ReplaceOrInsert(&hint{key: key, owner: owner, versions: versions})
-	n.stats.HintsStored++
-	n.probe("hint_stored")
 	return true
 }
 
 // storeHint keeps versions for owner durably, then runs then (the
 // acknowledgement to the coordinator).
 func (n *Node) storeHint(key string, owner NodeID, versions []Version, then []Effect) {
+	n.countHint(key, owner)
 	n.mergeHint(key, owner, versions)
 	w := &write{}
 	w.rec[0] = Record{Kind: RecordHint, Key: key, Owner: owner, Versions: versions}
@@ -102,6 +101,9 @@ func (n *Node) deliverHints() {
 	if n.hints.tree.Len() == 0 {
 		return
 	}
+	if !n.admit() {
+		return
+	}
 	budget := n.cfg.HintBatch
 	var early []*hint
 	n.hints.tree.Ascend(func(x *hint) bool {
@@ -110,9 +112,6 @@ func (n *Node) deliverHints() {
 		}
 		if !n.healthy(x.owner) || n.handoffPending(x) {
 			return true
-		}
-		if !n.admit() {
-			return false
 		}
 		budget--
 		n.pendingHandoff[hintKey{x.key, x.owner}] = true
@@ -174,4 +173,12 @@ func (n *Node) handleHandoffAck(m HandoffAck) {
 func (n *Node) deleteHint(x *hint) {
 	n.hints.tree.Delete(x)
 	n.emit(&Persist{Token: n.newOp(), Records: []Record{{Kind: RecordHintDelete, Key: x.key, Owner: x.owner}}})
+}
+
+// countHint counts a hint created live (not replayed from the log).
+func (n *Node) countHint(key string, owner NodeID) {
+	if _, ok := n.hints.get(key, owner); !ok {
+		n.stats.HintsStored++
+		n.probe("hint_stored")
+	}
 }

@@ -18,6 +18,7 @@ type Node struct {
 	// is durable, and only then does the node create versions.
 	incarnation uint32
 	actor       causality.Actor
+	actorEpoch  uint32 // last epoch handed to a fallback write
 	ready       bool
 	booted      bool
 
@@ -184,7 +185,7 @@ func (n *Node) handleBoot() {
 	}
 	n.booted = true
 	n.incarnation++
-	n.actor = actorOf(n.id, n.incarnation)
+	n.actor = actorOf(n.id, n.incarnation, 0)
 	// Operation ids live in a space of their own per incarnation: a reply or
 	// acknowledgement meant for this node's previous life must not match a
 	// request of this one. 2^32 ids per incarnation is far beyond any run.

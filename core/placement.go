@@ -64,3 +64,14 @@ func (p *placement) putReq(i int, op uint64, key string, versions []Version) Put
 	}
 	return m
 }
+
+// firstOwner is the first target that is one of the key's own top N, or
+// noHint when every target is a fallback.
+func (p *placement) firstOwner() NodeID {
+	for i, h := range p.hints {
+		if h == noHint {
+			return p.nodes[i]
+		}
+	}
+	return noHint
+}

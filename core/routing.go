@@ -52,7 +52,11 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		n.reply(o, Result{Err: wrapBadRequest(err)})
 		return
 	}
-	if pl.contains(n.id) {
+	// An owner coordinates whenever one is up: it keeps every dot it makes.
+	// A fallback coordinates only when no owner is reachable.
+	owner := pl.firstOwner()
+	_, selfHinted := pl.hintFor(n.id)
+	if (pl.contains(n.id) && !selfHinted) || (owner == noHint && pl.contains(n.id)) {
 		n.startPut(o, op, ctx, pl)
 		return
 	}
@@ -64,6 +68,9 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		return
 	}
 	target := pl.nodes[0]
+	if owner != noHint {
+		target = owner
+	}
 	if _, hinted := pl.hintFor(ctx.Fastest); ctx.HasFastest && pl.contains(ctx.Fastest) && !hinted {
 		target = ctx.Fastest
 	}

@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"fmt"
 	"math/bits"
+	"math/rand/v2"
+	"time"
 
 	"github.com/dynamo-replay/dynamo/core"
 )
@@ -52,4 +55,35 @@ func (c *nodeClock) setDrift(global, ppm int64) {
 	c.baseMono = c.mono(global)
 	c.baseGlobal = global
 	c.driftPPM = ppm
+}
+
+// jump moves the wall clock by delta; the monotonic clock does not move.
+func (c *nodeClock) jump(delta int64) { c.wallOffset += delta }
+
+// clockJump moves one node's wall clock forward or back by up to MaxClockJump.
+func (s *Sim) clockJump(r *rand.Rand) {
+	n := s.nodes[1+r.IntN(len(s.nodes)-1)]
+	limit := int64(s.cfg.Faults.MaxClockJump)
+	delta := r.Int64N(2*limit+1) - limit
+	if delta == 0 {
+		delta = limit
+	}
+	n.clock.jump(delta)
+	s.probe(FaultClockJump.Probe())
+	s.annotateInstant(FaultClockJump.String(), fmt.Sprintf("node %d wall clock jumps %+v (offset now %+v)",
+		n.id, time.Duration(delta), time.Duration(n.clock.wallOffset)))
+}
+
+// clockDrift gives one node's monotonic clock a new rate, within
+// MaxDriftPPM either way, without a jump in its reading. A wakeup the node
+// asked for under the old rate may then come a little early, which the node
+// takes as a spurious wakeup and asks again, or a little late.
+func (s *Sim) clockDrift(r *rand.Rand) {
+	n := s.nodes[1+r.IntN(len(s.nodes)-1)]
+	limit := s.cfg.Faults.MaxDriftPPM
+	ppm := r.Int64N(2*limit+1) - limit
+	old := n.clock.driftPPM
+	n.clock.setDrift(s.now, ppm)
+	s.probe(FaultClockDrift.Probe())
+	s.annotateInstant(FaultClockDrift.String(), fmt.Sprintf("node %d clock drift %+dppm -> %+dppm", n.id, old, ppm))
 }

@@ -31,6 +31,10 @@ type Config struct {
 	Causality causality.Mode
 	Buffered  bool
 	Routing   Routing
+	// Strict is the strict profile: no sloppy quorum, R + W > N, and reads
+	// that write their merge back to W replicas before answering. Its
+	// histories must be linearizable.
+	Strict bool
 
 	Workload Workload
 	Net      Network
@@ -41,8 +45,11 @@ type Config struct {
 	// StartDelay holds the clients back while the nodes boot: a request that
 	// reaches a node before its first incarnation record is durable is refused.
 	StartDelay time.Duration
-	// Quiet is how long the run stays fault-free after the workload, before the
-	// scrub reads every key and the final states are taken.
+	// Quiet bounds the fault-free period after the workload: it ends as soon
+	// as replicas have converged (no hints left, every key's owners agree),
+	// or at this bound; then the scrub reads every key and the final states
+	// are taken. Default 10s: hand-off waits for a ping to find the owner up
+	// and the next hint scan, and anti-entropy needs a few exchanges.
 	Quiet time.Duration
 	// NoScrub skips the end-of-run read of every key. Without anti-entropy, the
 	// scrub's read repair is what makes replicas converge.
@@ -98,24 +105,81 @@ type Clocks struct {
 	MaxDriftPPM int64         // monotonic rate error, either sign
 }
 
-// Faults schedules crashes and partitions at random times of the load phase.
-// One partition holds at a time: a partition due while another holds is
-// skipped, as is any fault due after the load. The nemesis of issue 3 will
-// grow this into a full schedule.
+// Faults says which faults happen during the load phase. Two schedules exist
+// side by side:
+//
+//   - fixed counts (Crashes, Partitions, OneWayPartitions): that many faults at
+//     uniformly random times of the expected load, as in the first simulator;
+//   - the nemesis (Nemesis): a swarm schedule in the style of FoundationDB and
+//     TigerBeetle's VOPR. The seed draws which fault kinds are enabled and how
+//     often each strikes; Kinds forces a kind on or off and fixes its rate.
+//
+// Every fault is recorded as an annotation of the history and counted by a
+// coverage probe named nemesis_<kind>. When the load ends every fault heals:
+// partitions, clogs, disk faults and network bursts end, crashed nodes restart,
+// and clocks keep their offsets and rates but stop jumping.
 type Faults struct {
 	// Crashes is how many node crashes happen during the workload; each node
 	// restarts after Downtime.
 	Crashes  int
 	Downtime Dist
-	// TornWrites: a crash may leave a torn last record on disk.
+	// TornWrites: a crash may leave a torn last record on disk. Under the
+	// nemesis, crashes tear when this is set, or when the seed says so.
 	TornWrites bool
 	// Partitions is how many random two-way partitions happen, each lasting
-	// PartitionTime.
+	// PartitionTime. One partition holds at a time: a partition due while
+	// another holds is skipped, as is any fault due after the load.
 	Partitions int
 	// OneWayPartitions is how many random one-way partitions happen: one group
 	// cannot send to the other, which can still send back.
 	OneWayPartitions int
 	PartitionTime    Dist
+
+	// Nemesis turns on the seeded swarm schedule. Off by default, so that a
+	// run without it is the run it always was.
+	Nemesis bool
+	// Kinds overrides the swarm for each kind, indexed by FaultKind.
+	Kinds [NumFaultKinds]KindSetting
+	// RebootTime is how long a rebooted node stays down (a process restart
+	// onto the same disk, which keeps every write already issued).
+	RebootTime Dist
+	// FaultTime is how long a slow disk, a failing disk, a burst of message
+	// faults or a clogged node lasts.
+	FaultTime Dist
+	// MaxClockJump bounds one jump of a node's wall clock, either way.
+	MaxClockJump time.Duration
+	// MaxDriftPPM bounds the monotonic rate a drift change sets, either sign.
+	MaxDriftPPM int64
+	// SlowDiskFactor is the largest factor a slow disk multiplies its
+	// latency by (each slow spell draws a factor from 2 up to it).
+	SlowDiskFactor int
+	// DiskFailProb is the largest probability with which a failing disk
+	// fails each write (each spell draws one from (0, DiskFailProb]).
+	DiskFailProb float64
+	// BurstLoss, BurstDup and BurstReorder are the largest message-fault
+	// probabilities during a burst (each burst draws one between the
+	// network's own and this).
+	BurstLoss, BurstDup, BurstReorder float64
+}
+
+// KindMode says whether a fault kind is on under the nemesis.
+type KindMode uint8
+
+const (
+	// KindAuto: the seed decides, like every other swarm parameter.
+	KindAuto KindMode = iota
+	// KindOn: always on when the nemesis is.
+	KindOn
+	// KindOff: never.
+	KindOff
+)
+
+// KindSetting overrides the swarm for one fault kind.
+type KindSetting struct {
+	Mode KindMode
+	// Rate is how often the kind strikes, in mean occurrences per simulated
+	// second of the load phase; 0 lets the seed draw it.
+	Rate float64
 }
 
 // DefaultConfig is the default scenario of `dynamo sim`: five nodes, (3,2,2),
@@ -159,9 +223,19 @@ func DefaultConfig(seed uint64) Config {
 		Faults: Faults{
 			Downtime:      Dist{Kind: "uniform", Min: 100 * time.Millisecond, Scale: 900 * time.Millisecond},
 			PartitionTime: Dist{Kind: "uniform", Min: 100 * time.Millisecond, Scale: 900 * time.Millisecond},
+			RebootTime:    Dist{Kind: "uniform", Min: time.Millisecond, Scale: 49 * time.Millisecond},
+			FaultTime:     Dist{Kind: "uniform", Min: 50 * time.Millisecond, Scale: 450 * time.Millisecond},
+			MaxClockJump:  time.Second,
+			MaxDriftPPM:   20_000,
+			// A slow disk: an fsync of a millisecond takes up to 20.
+			SlowDiskFactor: 20,
+			DiskFailProb:   1,
+			BurstLoss:      0.5,
+			BurstDup:       0.5,
+			BurstReorder:   0.5,
 		},
 		StartDelay: 50 * time.Millisecond,
-		Quiet:      2 * time.Second,
+		Quiet:      10 * time.Second,
 	}
 }
 
@@ -179,6 +253,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("R=%d, want 1..N (N=%d)", c.R, c.N)
 	case c.W < 1 || c.W > c.N:
 		return fmt.Errorf("W=%d, want 1..N (N=%d)", c.W, c.N)
+	case c.Strict && c.R+c.W <= c.N:
+		return fmt.Errorf("strict profile needs R + W > N (R=%d W=%d N=%d)", c.R, c.W, c.N)
 	case c.Routing != ServerDriven && c.Routing != ClientDriven:
 		return fmt.Errorf("routing=%q, want server or client", c.Routing)
 	case w.Clients < 1:
@@ -206,17 +282,39 @@ func (c *Config) Validate() error {
 	case c.Faults.Crashes < 0 || c.Faults.Partitions < 0 || c.Faults.OneWayPartitions < 0:
 		return fmt.Errorf("faults: crashes=%d partitions=%d one-way=%d, want non-negative",
 			c.Faults.Crashes, c.Faults.Partitions, c.Faults.OneWayPartitions)
+	case c.Faults.MaxClockJump < 0:
+		return fmt.Errorf("faults: max clock jump %s, want non-negative", c.Faults.MaxClockJump)
+	case c.Faults.MaxDriftPPM < 0 || c.Faults.MaxDriftPPM > 100_000:
+		return fmt.Errorf("faults: max drift %dppm, want 0..100000", c.Faults.MaxDriftPPM)
+	case c.Faults.SlowDiskFactor < 0 || c.Faults.SlowDiskFactor > 10_000:
+		return fmt.Errorf("faults: slow disk factor %d, want 0..10000 (0 or 1: disks never slow down)", c.Faults.SlowDiskFactor)
+	case c.Faults.DiskFailProb < 0 || c.Faults.DiskFailProb > 1:
+		return fmt.Errorf("faults: disk failure probability %g, want 0..1", c.Faults.DiskFailProb)
+	case c.Faults.BurstLoss < 0 || c.Faults.BurstLoss >= 1 || c.Faults.BurstDup < 0 || c.Faults.BurstDup >= 1 ||
+		c.Faults.BurstReorder < 0 || c.Faults.BurstReorder >= 1:
+		return fmt.Errorf("faults: burst loss %g dup %g reorder %g, want 0 <= p < 1",
+			c.Faults.BurstLoss, c.Faults.BurstDup, c.Faults.BurstReorder)
 	case c.StartDelay < 0:
 		return fmt.Errorf("start delay %s, want non-negative", c.StartDelay)
 	case c.Quiet < 0:
 		return fmt.Errorf("quiet=%s, want non-negative", c.Quiet)
 	}
-	dists := []struct {
+	type namedDist struct {
 		name string
 		d    Dist
-	}{
+	}
+	dists := []namedDist{
 		{"net latency", c.Net.Latency}, {"reorder delay", c.Net.ReorderDelay}, {"disk latency", c.Disk.Latency},
 		{"think time", w.Think}, {"downtime", c.Faults.Downtime}, {"partition time", c.Faults.PartitionTime},
+	}
+	if c.Faults.Nemesis {
+		dists = append(dists, namedDist{"reboot time", c.Faults.RebootTime}, namedDist{"fault time", c.Faults.FaultTime})
+		for k, ks := range c.Faults.Kinds {
+			if ks.Mode > KindOff || ks.Rate < 0 || ks.Rate > 1e6 {
+				return fmt.Errorf("faults: %s: mode %d rate %g, want mode auto, on or off and a rate in 0..1e6 per second",
+					FaultKind(k), ks.Mode, ks.Rate)
+			}
+		}
 	}
 	for _, x := range dists {
 		if err := x.d.Validate(); err != nil {

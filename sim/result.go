@@ -23,6 +23,11 @@ type Result struct {
 	Wall    time.Duration
 	Probes  []Probe
 	Nodes   []core.Status
+	// Converged says whether every key's top N replicas came to hold the same
+	// siblings during the quiet period, and ConvergeTime how long after the
+	// heal they did (-1 if they had not by the bound).
+	Converged    bool
+	ConvergeTime time.Duration
 }
 
 // Probe counts how often one protocol path ran.
@@ -43,6 +48,9 @@ func (s *Sim) result(wall time.Duration) *Result {
 		Stats:   s.stats,
 		SimTime: time.Duration(s.now),
 		Wall:    wall,
+
+		Converged:    s.quiet.convergeAt >= 0,
+		ConvergeTime: s.convergeTime(),
 	}
 	// Fold the history into the trace too: the same events must have produced
 	// the same observations.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dynamo-replay/dynamo/checks"
 	"github.com/dynamo-replay/dynamo/core"
+	"github.com/dynamo-replay/dynamo/core/causality"
 	"github.com/dynamo-replay/dynamo/core/ring"
 )
 
@@ -24,7 +25,13 @@ type Stats struct {
 	Events                               uint64
 	Lost, Duplicated, Reordered, Dropped uint64
 	Crashes, Restarts, Partitions        uint64
+	// Reboots counts process restarts onto the same disk, Held the messages
+	// a clog held back, FailedWrites the disk writes that failed.
+	Reboots, Held, FailedWrites uint64
 }
+
+// convergePoll is how often the quiet phase checks whether replicas agree.
+const convergePoll = int64(100 * time.Millisecond)
 
 // Sim is one simulated run. Build it with New and call Run once.
 type Sim struct {
@@ -35,6 +42,9 @@ type Sim struct {
 	// One PCG from the seed hands out sub-seeds, so that subsystems draw from
 	// independent streams (as TigerBeetle's VOPR does).
 	netRng, diskRng, workRng, faultRng, nodeRng *rand.Rand
+	// nemRng drives the nemesis: its plan, when faults strike and what they do.
+	nemRng *rand.Rand
+	plan   NemesisPlan
 
 	now   int64
 	q     queue
@@ -47,8 +57,13 @@ type Sim struct {
 	upBuf   []core.NodeID
 
 	phase     phase
+	phaseGen  uint64 // bumped when a phase ends early; older phase events are stale
 	netFaults bool
+	net       netState
 	cut       []bool // cut[a*len(nodes)+b]: messages from a to b are dropped
+	cutToken  uint64 // the partition that set cut
+	faultSeq  uint64 // the last fault token handed out
+	quiet     quietState
 	issued    int
 	values    uint64
 	scrubbing int
@@ -59,6 +74,8 @@ type Sim struct {
 	request   core.ClientRequest
 	wakeup    core.Wakeup
 	persisted core.Persisted
+	// persistFailed is reused like the events above.
+	persistFailed core.PersistFailed
 
 	ops     slab[core.Op]
 	results slab[core.Result]
@@ -99,6 +116,13 @@ func New(cfg Config) (*Sim, error) {
 	if s.ring, err = ring.New(cfg.Ring, members); err != nil {
 		return nil, err
 	}
+	// Drawn after every other stream, so that none of them shifts.
+	s.nemRng = sub()
+	if cfg.Faults.Nemesis {
+		s.plan = drawPlan(&s.cfg, s.nemRng)
+	}
+	s.net.loss, s.net.dup, s.net.reorder = cfg.Net.Loss, cfg.Net.Duplicate, cfg.Net.Reorder
+	s.quiet = quietState{convergeAt: -1}
 	s.prefBuf = make([]core.NodeID, 0, cfg.Nodes)
 	s.nodeCfg = s.coreConfig()
 	if err := s.nodeCfg.Validate(); err != nil {
@@ -108,7 +132,7 @@ func New(cfg Config) (*Sim, error) {
 	for _, id := range ids {
 		n := &simNode{id: id, cfg: s.nodeCfg}
 		n.cfg.ID = id
-		n.disk.retain = cfg.Faults.Crashes > 0
+		n.disk.retain = s.mayCrash()
 		if cfg.Clocks.MaxSkew > 0 {
 			n.clock.wallOffset = s.faultRng.Int64N(2*int64(cfg.Clocks.MaxSkew)+1) - int64(cfg.Clocks.MaxSkew)
 		}
@@ -117,7 +141,7 @@ func New(cfg Config) (*Sim, error) {
 		}
 		s.nodes[id] = n
 	}
-	s.history.Expect = expectations(cfg)
+	s.history.Expect = expectations(cfg, s.mayCrash())
 	return s, nil
 }
 
@@ -143,9 +167,10 @@ func (s *Sim) coreConfig() core.Config {
 // expectations says which checks must hold for a configuration. Dynamo's
 // defaults (sloppy quorum, asynchronous read repair) allow stale reads, so
 // linearizability is promised only by the strict profile, with durable writes.
-func expectations(cfg Config) checks.Expect {
+// crashes says whether any node may lose its memory (a crash or a reboot).
+func expectations(cfg Config, crashes bool) checks.Expect {
 	dvv := cfg.Causality.String() == "dvv"
-	durable := !cfg.Buffered || cfg.Faults.Crashes == 0
+	durable := !cfg.Buffered || !crashes
 	return checks.Expect{
 		Linearizable: dvv && cfg.Strict && !cfg.Buffered,
 		NoLostWrites: dvv && durable,
@@ -186,7 +211,18 @@ func (s *Sim) loop() (err error) {
 		}
 	}()
 	for s.phase != phaseDone && s.q.len() > 0 {
+		// The quiet phase's convergence checks run between events: they
+		// change nothing unless replicas agree, so a run that never
+		// converges early dispatches exactly the events it would without them.
+		if s.quiet.polling && s.quiet.next <= s.q.h[0].at {
+			s.now = max(s.now, s.quiet.next)
+			s.pollConvergence()
+			continue
+		}
 		ev := s.q.pop()
+		if ev.at < s.now {
+			panic(fmt.Sprintf("virtual time went back from %d to %d", s.now, ev.at))
+		}
 		s.now = ev.at
 		s.stats.Events++
 		s.trace.event(&ev)
@@ -227,7 +263,9 @@ func (s *Sim) dispatch(ev *event) {
 	case evFault:
 		s.applyFault(ev.fault)
 	case evPhase:
-		s.advancePhase()
+		if ev.gen == s.phaseGen {
+			s.advancePhase()
+		}
 	default:
 		panic(fmt.Sprintf("unknown event kind %d", ev.kind))
 	}
@@ -247,12 +285,69 @@ func (s *Sim) maybeEndLoad() {
 	s.phase = phaseQuiet
 	s.loadOps = len(s.history.Ops)
 	s.healAll()
-	s.q.push(event{at: s.now + int64(s.cfg.Quiet), kind: evPhase})
+	s.quiet = quietState{
+		healAt:     s.now,
+		next:       s.now,
+		polling:    true,
+		convergeAt: -1,
+		annotation: s.annotate("quiet", "every fault healed; waiting for the replicas to converge"),
+	}
+	s.q.push(event{at: s.now + int64(s.cfg.Quiet), kind: evPhase, gen: s.phaseGen})
+}
+
+// quietState follows the quiet phase: from the heal, replicas are compared
+// every convergePoll until they agree or the Quiet bound passes.
+type quietState struct {
+	healAt     int64
+	next       int64 // the next check
+	polling    bool
+	convergeAt int64 // when the replicas first agreed; -1 if they have not
+	annotation int
+}
+
+// pollConvergence checks the replicas once. When they agree, the quiet phase
+// ends at once, and the bound's pending phase event goes stale.
+func (s *Sim) pollConvergence() {
+	if !s.replicasAgree() {
+		s.quiet.next += convergePoll
+		return
+	}
+	s.quiet.convergeAt = s.now
+	s.phaseGen++
+	s.advancePhase()
+}
+
+// replicasAgree reports whether the system has converged: every node is up
+// and holds no hint (a write acknowledged by a fallback alone lives in its
+// hint store until handed off), and every key's top N replicas hold the same
+// sibling set. It only reads the nodes.
+func (s *Sim) replicasAgree() bool {
+	for _, n := range s.nodes[1:] {
+		if !n.up || n.node.Status().Hints > 0 {
+			return false
+		}
+	}
+	for _, key := range s.keys.names {
+		pref := s.ring.PreferenceForKey(key, s.prefBuf)[:s.cfg.N]
+		first := s.nodes[pref[0]]
+		if !first.up {
+			return false
+		}
+		want := first.node.Versions(key)
+		for _, id := range pref[1:] {
+			n := s.nodes[id]
+			if !n.up || !causality.SameSet(want, n.node.Versions(key)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *Sim) advancePhase() {
 	switch s.phase {
 	case phaseQuiet:
+		s.endQuiet()
 		if s.cfg.NoScrub {
 			s.phase = phaseDone
 			return
@@ -262,6 +357,27 @@ func (s *Sim) advancePhase() {
 	case phaseScrub:
 		s.phase = phaseDone
 	}
+}
+
+// endQuiet stops the convergence checks and closes the quiet annotation.
+func (s *Sim) endQuiet() {
+	q := &s.quiet
+	q.polling = false
+	a := &s.history.Annotations[q.annotation]
+	a.End = s.now
+	if q.convergeAt >= 0 {
+		a.Description = fmt.Sprintf("every fault healed; replicas converged after %s", time.Duration(q.convergeAt-q.healAt))
+	} else {
+		a.Description = fmt.Sprintf("every fault healed; replicas had not converged after %s", time.Duration(s.now-q.healAt))
+	}
+}
+
+// convergeTime is the virtual time from the heal to convergence, or -1.
+func (s *Sim) convergeTime() time.Duration {
+	if s.quiet.convergeAt < 0 {
+		return -1
+	}
+	return time.Duration(s.quiet.convergeAt - s.quiet.healAt)
 }
 
 // startScrub reads every key of the key space with R=N from its first replica,
@@ -283,7 +399,7 @@ func (s *Sim) maybeEndScrub() {
 	if s.phase == phaseScrub && s.scrubbing == 0 {
 		// Give read repair time to land: a repair window, then a generous
 		// network allowance.
-		s.q.push(event{at: s.now + int64(s.nodeCfg.ReadRepairWindow) + int64(time.Second), kind: evPhase})
+		s.q.push(event{at: s.now + int64(s.nodeCfg.ReadRepairWindow) + int64(time.Second), kind: evPhase, gen: s.phaseGen})
 		s.scrubbing = -1
 	}
 }

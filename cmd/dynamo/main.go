@@ -21,6 +21,7 @@ const usage = `usage: dynamo <command> [flags]
 commands:
   sim     run one seeded simulation, check it, print a summary and its trace hash
   check   check a saved history file
+  sweep   run a range of seeds in parallel, print failing seeds and a summary
 
 Run 'dynamo <command> -h' for a command's flags.
 `
@@ -39,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSim(args[1:], stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "sweep":
+		return runSweep(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +25,8 @@ type simFlags struct {
 	routing   string
 	latency   string
 	diskLat   string
+	// the nemesis's kinds and rates, parsed into cfg.Faults by parse
+	nemesisOn, nemesisOff, nemesisRate, faultTime string
 }
 
 func newSimFlags(name string, stderr io.Writer) *simFlags {
@@ -39,6 +43,7 @@ func newSimFlags(name string, stderr io.Writer) *simFlags {
 	fs.IntVar(&c.Ring.T, "tokens", c.Ring.T, "tokens per node (strategies 1 and 2)")
 	fs.IntVar(&c.Ring.Q, "partitions", c.Ring.Q, "equal partitions Q (strategies 2 and 3)")
 	fs.StringVar(&f.causality, "causality", c.Causality.String(), "version tracking: dvv, vc or lww")
+	fs.BoolVar(&c.Strict, "strict", c.Strict, "strict profile: no sloppy quorum, R+W>N, reads write back before answering (linearizable)")
 	fs.BoolVar(&c.Buffered, "buffered", c.Buffered, "buffered writes (section 6.1): one durable replica, the rest from memory")
 	fs.StringVar(&f.routing, "routing", string(c.Routing), "server (load balancer, nodes forward) or client (client holds the ring)")
 	fs.IntVar(&c.Workload.Clients, "clients", c.Workload.Clients, "closed-loop clients")
@@ -59,7 +64,20 @@ func newSimFlags(name string, stderr io.Writer) *simFlags {
 	fs.BoolVar(&c.Faults.TornWrites, "torn", c.Faults.TornWrites, "a crash may tear the last record on disk")
 	fs.IntVar(&c.Faults.Partitions, "partitions-cut", c.Faults.Partitions, "two-way network partitions during the load")
 	fs.IntVar(&c.Faults.OneWayPartitions, "one-way-cut", c.Faults.OneWayPartitions, "one-way network partitions during the load")
-	fs.DurationVar(&c.Quiet, "quiet", c.Quiet, "fault-free time after the load, before the scrub and the checks")
+	fs.DurationVar(&c.Quiet, "quiet", c.Quiet, "longest fault-free time after the load, waiting for replicas to converge, before the scrub and the checks")
+	kinds := strings.Join(faultKindNames(), ", ")
+	fs.BoolVar(&c.Faults.Nemesis, "nemesis", c.Faults.Nemesis, "the seeded nemesis: the seed draws which fault kinds strike during the load, and how often")
+	fs.StringVar(&f.nemesisOn, "nemesis-on", "", "fault kinds always on, comma separated, or all (implies --nemesis): "+kinds)
+	fs.StringVar(&f.nemesisOff, "nemesis-off", "", "fault kinds never on, comma separated, or all")
+	fs.StringVar(&f.nemesisRate, "nemesis-rate", "", "fixed rates, kind=occurrences per simulated second, comma separated (e.g. crash=2,bridge=0.5)")
+	fs.StringVar(&f.faultTime, "fault-time", c.Faults.FaultTime.String(), "how long a slow or failing disk, a message-fault burst or a clog lasts")
+	fs.DurationVar(&c.Faults.MaxClockJump, "clock-jump", c.Faults.MaxClockJump, "largest jump of a wall clock, either way (nemesis)")
+	fs.Int64Var(&c.Faults.MaxDriftPPM, "drift-change", c.Faults.MaxDriftPPM, "largest monotonic clock rate error a drift change sets, in ppm either way (nemesis)")
+	fs.IntVar(&c.Faults.SlowDiskFactor, "slow-disk", c.Faults.SlowDiskFactor, "largest factor a slow disk multiplies its latency by (nemesis)")
+	fs.Float64Var(&c.Faults.DiskFailProb, "disk-fail", c.Faults.DiskFailProb, "largest probability that a failing disk fails a write (nemesis)")
+	fs.Float64Var(&c.Faults.BurstLoss, "burst-loss", c.Faults.BurstLoss, "largest loss probability during a loss burst (nemesis)")
+	fs.Float64Var(&c.Faults.BurstDup, "burst-dup", c.Faults.BurstDup, "largest duplication probability during a duplication burst (nemesis)")
+	fs.Float64Var(&c.Faults.BurstReorder, "burst-reorder", c.Faults.BurstReorder, "largest reorder probability during a reorder burst (nemesis)")
 	return f
 }
 
@@ -126,10 +144,104 @@ func (f *simFlags) parse(args []string) (sim.Config, error) {
 	case c.Clocks.MaxSkew < 0:
 		return c, fmt.Errorf("--skew=%s: want non-negative", c.Clocks.MaxSkew)
 	}
+	if err := f.parseNemesis(&c.Faults); err != nil {
+		return c, err
+	}
 	if err := c.Validate(); err != nil {
 		return c, fmt.Errorf("invalid flags: %w", err)
 	}
 	return c, nil
+}
+
+// parseNemesis reads the nemesis's kind and rate flags into faults.
+func (f *simFlags) parseNemesis(faults *sim.Faults) error {
+	var err error
+	if faults.FaultTime, err = sim.ParseDist(f.faultTime); err != nil {
+		return fmt.Errorf("--fault-time: %w", err)
+	}
+	on, err := parseFaultKinds(f.nemesisOn)
+	if err != nil {
+		return fmt.Errorf("--nemesis-on: %w", err)
+	}
+	off, err := parseFaultKinds(f.nemesisOff)
+	if err != nil {
+		return fmt.Errorf("--nemesis-off: %w", err)
+	}
+	for _, k := range on {
+		if slices.Contains(off, k) {
+			return fmt.Errorf("--nemesis-on and --nemesis-off both name %s", k)
+		}
+		faults.Kinds[k].Mode = sim.KindOn
+		faults.Nemesis = true
+	}
+	for _, k := range off {
+		faults.Kinds[k].Mode = sim.KindOff
+	}
+	if f.nemesisRate != "" {
+		for _, part := range strings.Split(f.nemesisRate, ",") {
+			name, val, ok := strings.Cut(part, "=")
+			if !ok {
+				return fmt.Errorf("--nemesis-rate: %q: want kind=rate", part)
+			}
+			k, err := sim.ParseFaultKind(name)
+			if err != nil {
+				return fmt.Errorf("--nemesis-rate: %w", err)
+			}
+			rate, err := strconv.ParseFloat(val, 64)
+			if err != nil || rate <= 0 || rate > 1e6 {
+				return fmt.Errorf("--nemesis-rate: %s=%s: want a rate in (0, 1e6] per simulated second", name, val)
+			}
+			faults.Kinds[k].Rate = rate
+		}
+	}
+	switch {
+	case faults.MaxClockJump < 0:
+		return fmt.Errorf("--clock-jump=%s: want non-negative", faults.MaxClockJump)
+	case faults.MaxDriftPPM < 0 || faults.MaxDriftPPM > 100_000:
+		return fmt.Errorf("--drift-change=%d: want 0..100000", faults.MaxDriftPPM)
+	case faults.SlowDiskFactor < 0 || faults.SlowDiskFactor > 10_000:
+		return fmt.Errorf("--slow-disk=%d: want 0..10000", faults.SlowDiskFactor)
+	case faults.DiskFailProb < 0 || faults.DiskFailProb > 1:
+		return fmt.Errorf("--disk-fail=%g: want 0 <= p <= 1", faults.DiskFailProb)
+	case faults.BurstLoss < 0 || faults.BurstLoss >= 1:
+		return fmt.Errorf("--burst-loss=%g: want 0 <= p < 1", faults.BurstLoss)
+	case faults.BurstDup < 0 || faults.BurstDup >= 1:
+		return fmt.Errorf("--burst-dup=%g: want 0 <= p < 1", faults.BurstDup)
+	case faults.BurstReorder < 0 || faults.BurstReorder >= 1:
+		return fmt.Errorf("--burst-reorder=%g: want 0 <= p < 1", faults.BurstReorder)
+	}
+	return nil
+}
+
+// parseFaultKinds parses a comma-separated list of fault kinds, or "all".
+func parseFaultKinds(list string) ([]sim.FaultKind, error) {
+	if list == "" {
+		return nil, nil
+	}
+	if list == "all" {
+		all := make([]sim.FaultKind, sim.NumFaultKinds)
+		for k := range all {
+			all[k] = sim.FaultKind(k)
+		}
+		return all, nil
+	}
+	var out []sim.FaultKind
+	for _, name := range strings.Split(list, ",") {
+		k, err := sim.ParseFaultKind(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func faultKindNames() []string {
+	names := make([]string, sim.NumFaultKinds)
+	for k := range names {
+		names[k] = sim.FaultKind(k).String()
+	}
+	return names
 }
 
 // replayCommand is the exact command that reproduces this run: the seed and
