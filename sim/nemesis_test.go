@@ -411,3 +411,25 @@ func TestFailingDisksLoseNothing(t *testing.T) {
 	require.Positive(t, failed)
 	require.Positive(t, persistFailures)
 }
+
+// TestStrictUnderNemesisIsLinearizable: the strict profile promises
+// linearizability when no node can forget what it acknowledged, and keeps that
+// promise under every fault kind but crashes and reboots.
+func TestStrictUnderNemesisIsLinearizable(t *testing.T) {
+	var kinds []FaultKind
+	for _, k := range allKinds() {
+		if k != FaultCrash && k != FaultReboot {
+			kinds = append(kinds, k)
+		}
+	}
+	for seed := uint64(1); seed <= 10; seed++ {
+		cfg := nemesisConfig(seed, 0, kinds...)
+		cfg.Strict = true
+		res, rep := run(t, cfg)
+		v := verdict(t, rep, checks.NameLinearizable)
+		require.True(t, v.MustHold)
+		require.False(t, rep.Failed(), "seed %d: %v", seed, v.Messages)
+		require.Equal(t, checks.Pass, v.Status)
+		require.Positive(t, res.Stats.Partitions)
+	}
+}

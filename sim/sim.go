@@ -216,7 +216,7 @@ func (s *Sim) loop() (err error) {
 		// converges early dispatches exactly the events it would without them.
 		if s.quiet.polling && s.quiet.next <= s.q.h[0].at {
 			s.now = max(s.now, s.quiet.next)
-			s.pollConvergence()
+			s.pollConvergence(s.q.h[0].at)
 			continue
 		}
 		ev := s.q.pop()
@@ -306,10 +306,14 @@ type quietState struct {
 }
 
 // pollConvergence checks the replicas once. When they agree, the quiet phase
-// ends at once, and the bound's pending phase event goes stale.
-func (s *Sim) pollConvergence() {
+// ends at once, and the bound's pending phase event goes stale. When they do
+// not, nothing can change before the next event, at nextEvent, so the next
+// check is the first one after it.
+func (s *Sim) pollConvergence(nextEvent int64) {
 	if !s.replicasAgree() {
-		s.quiet.next += convergePoll
+		for s.quiet.next <= nextEvent {
+			s.quiet.next += convergePoll
+		}
 		return
 	}
 	s.quiet.convergeAt = s.now

@@ -65,6 +65,7 @@ func newSimFlags(name string, stderr io.Writer) *simFlags {
 	fs.IntVar(&c.Faults.Partitions, "partitions-cut", c.Faults.Partitions, "two-way network partitions during the load")
 	fs.IntVar(&c.Faults.OneWayPartitions, "one-way-cut", c.Faults.OneWayPartitions, "one-way network partitions during the load")
 	fs.DurationVar(&c.Quiet, "quiet", c.Quiet, "longest fault-free time after the load, waiting for replicas to converge, before the scrub and the checks")
+	fs.BoolVar(&c.NoScrub, "no-scrub", c.NoScrub, "skip the end-of-run read of every key with R=N, so that only anti-entropy and hand-off make replicas converge (the converged check is then informational)")
 	kinds := strings.Join(faultKindNames(), ", ")
 	fs.BoolVar(&c.Faults.Nemesis, "nemesis", c.Faults.Nemesis, "the seeded nemesis: the seed draws which fault kinds strike during the load, and how often")
 	fs.StringVar(&f.nemesisOn, "nemesis-on", "", "fault kinds always on, comma separated, or all (implies --nemesis): "+kinds)
