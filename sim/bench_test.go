@@ -11,7 +11,6 @@ func benchConfig(faults bool) Config {
 	cfg.Workload.Ops = 20000
 	cfg.Workload.Clients = 20
 	cfg.Workload.Think = Dist{Kind: "const"}
-	cfg.NoScrub = true
 	cfg.Quiet = 0
 	if !faults {
 		cfg.Net.Loss, cfg.Net.Duplicate, cfg.Net.Reorder = 0, 0, 0

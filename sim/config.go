@@ -51,9 +51,14 @@ type Config struct {
 	// are taken. Default 10s: hand-off waits for a ping to find the owner up
 	// and the next hint scan, and anti-entropy needs a few exchanges.
 	Quiet time.Duration
-	// NoScrub skips the end-of-run read of every key. Without anti-entropy, the
-	// scrub's read repair is what makes replicas converge.
-	NoScrub bool
+	// Scrub adds an end-of-run read of every key with R=N after the quiet
+	// period, whose read repair makes replicas converge even without
+	// anti-entropy. Off by default: anti-entropy and hinted handoff must
+	// converge on their own, and the converged check proves they do.
+	Scrub bool
+	// NoAntiEntropy turns the nodes' Merkle exchanges off (with Scrub, the
+	// configuration before anti-entropy existed).
+	NoAntiEntropy bool
 
 	// Node overrides the nodes' timing knobs when non-zero.
 	RequestTimeout   time.Duration

@@ -129,7 +129,6 @@ func TestNemesisSwarmCoversEveryKind(t *testing.T) {
 	fired := make(map[FaultKind]int)
 	for seed := uint64(1); seed <= 12; seed++ {
 		cfg := nemesisConfig(seed, 0)
-		cfg.NoScrub = true
 		s, err := New(cfg)
 		require.NoError(t, err)
 		require.NotEmpty(t, s.Plan().Enabled(), "a swarm run always has some fault")

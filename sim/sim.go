@@ -151,6 +151,9 @@ func (s *Sim) coreConfig() core.Config {
 	c.Causality = s.cfg.Causality
 	c.BufferedWrites = s.cfg.Buffered
 	c.Strict = s.cfg.Strict
+	if s.cfg.NoAntiEntropy {
+		c.AEInterval = core.Time(1 << 62) // never, within any run
+	}
 	c.Sloppy = !s.cfg.Strict
 	if s.cfg.RequestTimeout > 0 {
 		c.RequestTimeout = core.Time(s.cfg.RequestTimeout)
@@ -174,7 +177,7 @@ func expectations(cfg Config, crashes bool) checks.Expect {
 	return checks.Expect{
 		Linearizable: dvv && cfg.Strict && !cfg.Buffered,
 		NoLostWrites: dvv && durable,
-		Converged:    !cfg.NoScrub,
+		Converged:    cfg.Scrub || !cfg.NoAntiEntropy,
 	}
 }
 
@@ -352,7 +355,7 @@ func (s *Sim) advancePhase() {
 	switch s.phase {
 	case phaseQuiet:
 		s.endQuiet()
-		if s.cfg.NoScrub {
+		if !s.cfg.Scrub {
 			s.phase = phaseDone
 			return
 		}

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dynamo-replay/dynamo/checks"
 	"github.com/dynamo-replay/dynamo/core"
@@ -23,7 +22,6 @@ func sweepSmall(seed uint64) Config {
 	cfg := DefaultConfig(seed)
 	cfg.Workload.Ops = 300
 	cfg.Workload.Keys = 40
-	cfg.Quiet = 500 * time.Millisecond
 	return cfg
 }
 

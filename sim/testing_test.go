@@ -31,6 +31,5 @@ func small(seed uint64) Config {
 	cfg := DefaultConfig(seed)
 	cfg.Workload.Ops = 1000
 	cfg.Workload.Keys = 40
-	cfg.Quiet = 500e6
 	return cfg
 }
