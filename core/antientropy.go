@@ -69,6 +69,7 @@ type antiEntropy struct {
 	isDirty  map[string]bool // lookups only; order lives in dirty
 	rebuild  bool            // every key is dirty: after boot or a change of ranges
 	rounds   uint64
+	turn     uint64 // which peer is next, round-robin
 	rangeBuf []NodeID
 }
 
@@ -122,8 +123,12 @@ func (n *Node) refreshTrees() {
 	} else {
 		for _, key := range a.dirty {
 			update(key, n.store.get(key))
-			delete(a.isDirty, key)
 		}
+	}
+	// Every key marked dirty is now hashed, the rebuild's included: a mark
+	// left behind would make noteChanged skip the key for good.
+	for _, key := range a.dirty {
+		delete(a.isDirty, key)
 	}
 	a.dirty = a.dirty[:0]
 }
@@ -135,7 +140,9 @@ func (n *Node) hostsBoth(i int, a, b NodeID) bool {
 	return indexOf(top, a) >= 0 && indexOf(top, b) >= 0
 }
 
-// antiEntropyRound opens an exchange with a random healthy peer.
+// antiEntropyRound opens an exchange with the next healthy peer in turn:
+// cycling through the peers, rather than drawing one at random, bounds the time
+// until every pair has compared its trees by one pass over the ring.
 func (n *Node) antiEntropyRound() {
 	if n.curRing == nil || !n.admit() {
 		return
@@ -149,7 +156,8 @@ func (n *Node) antiEntropyRound() {
 	if len(peers) == 0 {
 		return
 	}
-	peer := peers[n.cfg.Rand.IntN(len(peers))]
+	n.ae.turn++
+	peer := peers[int(n.ae.turn%uint64(len(peers)))]
 	n.refreshTrees()
 	m := AERoots{Op: n.newOp(), Epoch: n.epoch}
 	for i := 0; i < n.curRing.NumRanges(); i++ {

@@ -71,6 +71,10 @@ func (n *Node) handleGossipReply(m GossipReply) {
 // history lives in persistent store), the ring rebuilt, and key ranges this
 // node no longer holds alone offered to their new owners.
 func (n *Node) adoptMembership(m *Membership) {
+	if self, ok := m.Member(n.id); ok && self.Status != StatusJoined && m.OwnsTokens(n.id) {
+		n.probe("leaver_dealt_tokens")
+		m = m.WithoutTokensOf(n.id)
+	}
 	n.members = m
 	n.emit(&Persist{Token: n.newOp(), Records: []Record{{Kind: RecordMembership, Membership: m}}})
 	n.stats.MembershipChanges++

@@ -105,10 +105,14 @@ func (n *Node) deliverHints() {
 		return
 	}
 	budget := n.cfg.HintBatch
-	var early []*hint
+	var early, orphans []*hint
 	n.hints.tree.Ascend(func(x *hint) bool {
 		if budget == 0 {
 			return false
+		}
+		if n.ownerGone(x.owner) {
+			orphans = append(orphans, x)
+			return true
 		}
 		if !n.healthy(x.owner) || n.handoffPending(x) {
 			return true
@@ -127,6 +131,35 @@ func (n *Node) deliverHints() {
 	for _, x := range early {
 		n.deleteHint(x)
 	}
+	for _, x := range orphans {
+		n.readdressHint(x)
+	}
+}
+
+// ownerGone reports whether a hint's owner left the ring: handing the replica
+// to it would leave the key one replica short for good.
+func (n *Node) ownerGone(owner NodeID) bool {
+	m, ok := n.members.Member(owner)
+	return ok && (m.Status == StatusLeft || m.Status == StatusLeaving)
+}
+
+// readdressHint gives a hint whose owner left to the key's current owners:
+// kept as hints for them (or merged here, if this node is one), and deleted
+// under the old owner only once those are logged.
+func (n *Node) readdressHint(x *hint) {
+	if n.curRing == nil {
+		return
+	}
+	n.probe("hint_readdressed")
+	pref := n.preference(x.key)
+	for _, owner := range pref[:min(n.cfg.N, len(pref))] {
+		if owner == n.id {
+			n.applyRepairLocally(x.key, x.versions, 0, false)
+			continue
+		}
+		n.storeHint(x.key, owner, x.versions, nil)
+	}
+	n.deleteHint(x)
 }
 
 // handoffPending reports whether this exact hint is already on its way.

@@ -278,13 +278,39 @@ func (m *Membership) WithLeave(id NodeID) *Membership {
 	out := m.clone()
 	prev, _ := out.Member(id)
 	out.setMember(Member{ID: id, Status: StatusLeaving, Version: prev.Version + 1})
-	ids, counts := out.owned()
-	for x, t := range out.Tokens {
+	out.giveAway(id)
+	return out
+}
+
+// OwnsTokens reports whether id owns any live token.
+func (m *Membership) OwnsTokens(id NodeID) bool {
+	for _, t := range m.Tokens {
+		if !t.Removed && t.Owner == id {
+			return true
+		}
+	}
+	return false
+}
+
+// WithoutTokensOf is the table with id's live tokens given away, its status
+// unchanged: a leaving node that learns it was dealt tokens (by a node that
+// left at the same time and did not know it was leaving) gives them away too.
+func (m *Membership) WithoutTokensOf(id NodeID) *Membership {
+	out := m.clone()
+	out.giveAway(id)
+	return out
+}
+
+// giveAway removes id's tokens or deals its partitions to the joined nodes
+// that own the fewest, in place.
+func (m *Membership) giveAway(id NodeID) {
+	ids, counts := m.owned()
+	for x, t := range m.Tokens {
 		if t.Removed || t.Owner != id {
 			continue
 		}
 		if m.Params.Strategy != ring.Strategy3 || len(ids) == 0 {
-			out.Tokens[x] = TokenEntry{Token: t.Token, Owner: id, Removed: true, Version: t.Version + 1}
+			m.Tokens[x] = TokenEntry{Token: t.Token, Owner: id, Removed: true, Version: t.Version + 1}
 			continue
 		}
 		low := 0
@@ -293,10 +319,9 @@ func (m *Membership) WithLeave(id NodeID) *Membership {
 				low = k
 			}
 		}
-		out.Tokens[x] = TokenEntry{Token: t.Token, Owner: ids[low], Version: t.Version + 1}
+		m.Tokens[x] = TokenEntry{Token: t.Token, Owner: ids[low], Version: t.Version + 1}
 		counts[low]++
 	}
-	return out
 }
 
 // WithStatus is the table with id's status changed.

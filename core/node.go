@@ -79,7 +79,7 @@ func New(cfg Config, rec Recovered) *Node {
 		hints:          newHintStore(),
 		handoffs:       make(map[uint64]*handoffOp),
 		pendingHandoff: make(map[hintKey]bool),
-		prefBuf:        make([]NodeID, 0, cfg.Ring.Size()),
+		incoming:       make(map[transferKey]*inTransfer),
 	}
 	n.buffer.init()
 	// Duplicates arrive within the longest message delay; four request
@@ -193,6 +193,12 @@ func (n *Node) handleBoot() {
 	n.persistIncarnation()
 	if n.cfg.BufferedWrites {
 		n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
+	}
+	if self, ok := n.members.Member(n.id); ok && self.Status == StatusLeaving {
+		// A crash lost the hand-over in progress: plan it again, from
+		// everything this node holds.
+		n.leaving = true
+		n.planTransfers(nil)
 	}
 	n.timers.push(n.now.Mono+n.cfg.RetryInterval, timerRetry, 0)
 	n.timers.push(n.now.Mono+n.cfg.HintInterval, timerHandoff, 0)

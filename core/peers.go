@@ -60,8 +60,9 @@ func (n *Node) healthy(id NodeID) bool {
 // RetryInterval each, so that recovery is noticed without client traffic
 // ("A periodically retries B", section 4.8.3).
 func (n *Node) pingDownPeers() {
-	for _, id := range n.ring().Nodes() {
-		if id == n.id || n.healthy(id) {
+	for _, m := range n.members.Members {
+		id := m.ID
+		if id == n.id || m.Status == StatusLeft || n.healthy(id) {
 			continue
 		}
 		p := n.peer(id)

@@ -42,6 +42,11 @@ func (n *Node) handleClientRequest(o origin, op Op) {
 		return
 	}
 	pl := n.place(n.preference(op.Key))
+	if len(pl.nodes) == 0 {
+		// Not a ring member itself, and every member seems down from here.
+		n.reply(o, Result{Err: ErrUnavailable})
+		return
+	}
 	if op.Kind == OpGet {
 		n.startGet(o, op, pl)
 		return

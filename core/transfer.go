@@ -90,21 +90,33 @@ type transferKey struct {
 
 // planTransfers lists, for every key this node owned under the old ring, the
 // nodes that own it under the new one and did not before, grouped by range.
+// Without an old ring (a leaving node that restarted and forgot its plan),
+// every key it holds goes to all of its current owners; receivers refuse what
+// they already have.
 func (n *Node) planTransfers(old *ring.Ring) {
 	n.outgoing = n.outgoing[:0]
-	if old == nil {
+	if old == nil && !n.leaving {
+		return
+	}
+	if n.curRing == nil {
 		return
 	}
 	N := n.cfg.N
-	oldBuf := make([]NodeID, 0, old.Size())
+	var oldBuf []NodeID
+	if old != nil {
+		oldBuf = make([]NodeID, 0, old.Size())
+	}
 	type dest struct {
 		to  NodeID
 		rng uint32
 	}
 	byDest := map[dest]*outTransfer{} // lookups only; order lives in n.outgoing
 	n.store.ascend(func(key string, _ []Version) bool {
-		oldTop := old.PreferenceForKey(key, oldBuf)
-		oldTop = oldTop[:min(N, len(oldTop))]
+		oldTop := []NodeID{n.id}
+		if old != nil {
+			oldTop = old.PreferenceForKey(key, oldBuf)
+			oldTop = oldTop[:min(N, len(oldTop))]
+		}
 		if indexOf(oldTop, n.id) < 0 {
 			return true
 		}
@@ -194,6 +206,7 @@ func (n *Node) handleTransferReply(m TransferReply) {
 		n.dropOutgoing(i)
 	case TransferNotYet:
 		t.state = outIdle
+		t.sentAt = n.now.Mono
 	}
 }
 
@@ -244,9 +257,21 @@ func (n *Node) handleTransferOffer(from NodeID, m TransferOffer) {
 }
 
 func (n *Node) handleTransferData(from NodeID, m TransferData) {
-	in := n.incoming[transferKey{epoch: m.Epoch, rng: m.Range}]
-	if in == nil || in.from != from || len(m.Keys) != len(m.Versions) {
+	if len(m.Keys) != len(m.Versions) {
 		n.stats.BadMessages++
+		return
+	}
+	in := n.incoming[transferKey{epoch: m.Epoch, rng: m.Range}]
+	switch {
+	case in == nil:
+		// This node forgot the confirmation (it restarted): the sender
+		// must offer again.
+		n.send(from, TransferReply{Op: m.Op, Status: TransferNotYet})
+		return
+	case in.from != from:
+		// Another sender took the range over: this one must stop, or it
+		// would resend its batch for ever.
+		n.send(from, TransferReply{Op: m.Op, Status: TransferTaken})
 		return
 	}
 	in.lastHeard = n.now.Mono

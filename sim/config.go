@@ -145,6 +145,9 @@ type Faults struct {
 	Nemesis bool
 	// Kinds overrides the swarm for each kind, indexed by FaultKind.
 	Kinds [NumFaultKinds]KindSetting
+	// Spares are node slots beyond Nodes that the nemesis can boot and have
+	// join the ring (FaultJoin). Default 2.
+	Spares int
 	// RebootTime is how long a rebooted node stays down (a process restart
 	// onto the same disk, which keeps every write already issued).
 	RebootTime Dist
@@ -238,6 +241,7 @@ func DefaultConfig(seed uint64) Config {
 			BurstLoss:      0.5,
 			BurstDup:       0.5,
 			BurstReorder:   0.5,
+			Spares:         2,
 		},
 		StartDelay: 50 * time.Millisecond,
 		Quiet:      10 * time.Second,
@@ -284,6 +288,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("reorder=%g, want 0 <= p < 1", c.Net.Reorder)
 	case c.Clocks.MaxSkew < 0 || c.Clocks.MaxDriftPPM < 0 || c.Clocks.MaxDriftPPM > 100_000:
 		return fmt.Errorf("clocks: skew %s drift %dppm, want non-negative and drift <= 100000", c.Clocks.MaxSkew, c.Clocks.MaxDriftPPM)
+	case c.Faults.Spares < 0 || c.Nodes+c.Faults.Spares > 1000:
+		return fmt.Errorf("faults: spares=%d, want 0..%d", c.Faults.Spares, 1000-c.Nodes)
 	case c.Faults.Crashes < 0 || c.Faults.Partitions < 0 || c.Faults.OneWayPartitions < 0:
 		return fmt.Errorf("faults: crashes=%d partitions=%d one-way=%d, want non-negative",
 			c.Faults.Crashes, c.Faults.Partitions, c.Faults.OneWayPartitions)

@@ -278,7 +278,7 @@ func (s *Sim) healAll() {
 		n.disk.failProb, n.disk.failToken = 0, 0
 	}
 	for _, n := range s.nodes[1:] {
-		if !n.up {
+		if n.present && !n.up {
 			s.boot(n)
 			s.stats.Restarts++
 		}

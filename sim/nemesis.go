@@ -48,6 +48,12 @@ const (
 	// FaultClog holds every message to or from a node, and delivers them when
 	// the clog ends (FoundationDB's clogging, turmoil's hold and release).
 	FaultClog
+	// FaultJoin boots a spare node and has it join the ring (an operator's
+	// command, section 4.9); the ranges it takes are transferred to it.
+	FaultJoin
+	// FaultLeave has a member leave the ring: it hands its ranges over and
+	// ends as left.
+	FaultLeave
 	// NumFaultKinds is the number of kinds.
 	NumFaultKinds
 )
@@ -67,6 +73,8 @@ var faultNames = [NumFaultKinds]string{
 	FaultDupBurst:     "dup_burst",
 	FaultReorderBurst: "reorder_burst",
 	FaultClog:         "clog",
+	FaultJoin:         "join",
+	FaultLeave:        "leave",
 }
 
 func (k FaultKind) String() string {
@@ -109,6 +117,8 @@ var rateRange = [NumFaultKinds][2]float64{
 	FaultDupBurst:     {0.5, 5},
 	FaultReorderBurst: {0.5, 5},
 	FaultClog:         {0.5, 5},
+	FaultJoin:         {0.2, 2},
+	FaultLeave:        {0.2, 2},
 }
 
 // NemesisPlan is what the seed drew for a run: which kinds are on, how often
@@ -199,6 +209,10 @@ func kindPossible(cfg *Config, k FaultKind) bool {
 		return f.BurstDup > cfg.Net.Duplicate
 	case FaultReorderBurst:
 		return f.BurstReorder > cfg.Net.Reorder
+	case FaultJoin:
+		return f.Spares > 0
+	case FaultLeave:
+		return cfg.Nodes+f.Spares > cfg.N+2
 	}
 	return true
 }
@@ -300,6 +314,10 @@ func (s *Sim) inject(k FaultKind) {
 		s.startBurst(k, r)
 	case FaultClog:
 		s.startClog(r)
+	case FaultJoin:
+		s.join(r)
+	case FaultLeave:
+		s.leave(r)
 	}
 }
 
@@ -308,13 +326,17 @@ func (s *Sim) maxDown() int { return max(1, (s.cfg.Nodes-1)/2) }
 
 func (s *Sim) nemesisCrash(k FaultKind) {
 	up := s.upBuf[:0]
+	present := 0
 	for _, n := range s.nodes[1:] {
+		if n.present {
+			present++
+		}
 		if n.up {
 			up = append(up, n.id)
 		}
 	}
 	s.upBuf = up
-	if len(s.nodes)-1-len(up) >= s.maxDown() || len(up) == 0 {
+	if present-len(up) >= s.maxDown() || len(up) == 0 {
 		return
 	}
 	n := s.nodes[up[s.nemRng.IntN(len(up))]]

@@ -11,13 +11,18 @@ import (
 // simNode is one simulated machine: a core.Node while it is up, its disk and
 // its clock, which survive crashes.
 type simNode struct {
-	id    core.NodeID
-	cfg   core.Config
-	node  *core.Node
-	up    bool
-	epoch uint64 // bumped by every crash; events of an older epoch are stale
-	clock nodeClock
-	disk  simDisk
+	id   core.NodeID
+	cfg  core.Config
+	node *core.Node
+	up   bool
+	// present: the node is part of the cluster, booted at the start or by a
+	// join. A spare slot is absent until it joins.
+	present bool
+	// leaving: the operator told the node to leave.
+	leaving bool
+	epoch   uint64 // bumped by every crash; events of an older epoch are stale
+	clock   nodeClock
+	disk    simDisk
 	// wakeGen identifies the one live wakeup request.
 	wakeGen uint64
 }

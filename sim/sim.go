@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/dynamo-replay/dynamo/checks"
@@ -28,6 +30,8 @@ type Stats struct {
 	// Reboots counts process restarts onto the same disk, Held the messages
 	// a clog held back, FailedWrites the disk writes that failed.
 	Reboots, Held, FailedWrites uint64
+	// Joins and Leaves count the membership changes the nemesis commanded.
+	Joins, Leaves uint64
 }
 
 // convergePoll is how often the quiet phase checks whether replicas agree.
@@ -128,10 +132,15 @@ func New(cfg Config) (*Sim, error) {
 	if err := s.nodeCfg.Validate(); err != nil {
 		return nil, err
 	}
-	s.nodes = make([]*simNode, cfg.Nodes+1)
-	for _, id := range ids {
-		n := &simNode{id: id, cfg: s.nodeCfg}
+	s.nodes = make([]*simNode, cfg.Nodes+cfg.Faults.Spares+1)
+	for id := core.NodeID(1); int(id) < len(s.nodes); id++ {
+		n := &simNode{id: id, cfg: s.nodeCfg, present: int(id) <= cfg.Nodes}
 		n.cfg.ID = id
+		if !n.present {
+			// A spare knows the partitioning and the seeds, not the ring:
+			// it learns the ring by gossip once it boots.
+			n.cfg.Ring = nil
+		}
 		n.disk.retain = s.mayCrash()
 		if cfg.Clocks.MaxSkew > 0 {
 			n.clock.wallOffset = s.faultRng.Int64N(2*int64(cfg.Clocks.MaxSkew)+1) - int64(cfg.Clocks.MaxSkew)
@@ -142,6 +151,11 @@ func New(cfg Config) (*Sim, error) {
 		s.nodes[id] = n
 	}
 	s.history.Expect = expectations(cfg, s.mayCrash())
+	if s.plan.On[FaultJoin] || s.plan.On[FaultLeave] {
+		// While a range moves, its new owner serves reads before the
+		// transfer lands: quorums promise nothing across a change of ring.
+		s.history.Expect.Linearizable = false
+	}
 	return s, nil
 }
 
@@ -162,6 +176,11 @@ func (s *Sim) coreConfig() core.Config {
 		c.ReadRepairWindow = core.Time(s.cfg.ReadRepairWindow)
 	}
 	c.Bugs = s.cfg.Bugs
+	c.RingParams = s.cfg.Ring
+	c.Seeds = []core.NodeID{1}
+	if s.cfg.Nodes >= 2 {
+		c.Seeds = append(c.Seeds, 2)
+	}
 	c.Probe = s.probe
 	c.Rand = rand.New(rand.NewPCG(0, 0)) // replaced per incarnation in boot
 	return c
@@ -169,7 +188,8 @@ func (s *Sim) coreConfig() core.Config {
 
 // expectations says which checks must hold for a configuration. Dynamo's
 // defaults (sloppy quorum, asynchronous read repair) allow stale reads, so
-// linearizability is promised only by the strict profile, with durable writes.
+// linearizability is promised only by the strict profile, with durable writes
+// and a fixed membership.
 // crashes says whether any node may lose its memory (a crash or a reboot).
 func expectations(cfg Config, crashes bool) checks.Expect {
 	dvv := cfg.Causality.String() == "dvv"
@@ -187,7 +207,9 @@ func (s *Sim) probe(name string) { s.probes[name]++ }
 func (s *Sim) Run() (*Result, error) {
 	wallStart := time.Now()
 	for _, n := range s.nodes[1:] {
-		s.boot(n)
+		if n.present {
+			s.boot(n)
+		}
 	}
 	s.scheduleFaults()
 	if s.cfg.Workload.OpenLoopRate > 0 {
@@ -210,7 +232,7 @@ func (s *Sim) Run() (*Result, error) {
 func (s *Sim) loop() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("seed %d: panic at virtual time %s: %v", s.cfg.Seed, time.Duration(s.now), r)
+			err = fmt.Errorf("seed %d: panic at virtual time %s: %v\n%s", s.cfg.Seed, time.Duration(s.now), r, panicSite(debug.Stack()))
 		}
 	}()
 	for s.phase != phaseDone && s.q.len() > 0 {
@@ -281,7 +303,7 @@ func (s *Sim) maybeEndLoad() {
 		return
 	}
 	for _, c := range s.clients {
-		if c.busy {
+		if c.busy && !c.admin { // an operator's command does not hold the load open
 			return
 		}
 	}
@@ -329,13 +351,24 @@ func (s *Sim) pollConvergence(nextEvent int64) {
 // hint store until handed off), and every key's top N replicas hold the same
 // sibling set. It only reads the nodes.
 func (s *Sim) replicasAgree() bool {
+	epoch, known := uint64(0), false
 	for _, n := range s.nodes[1:] {
-		if !n.up || n.node.Status().Hints > 0 {
+		if !n.present {
+			continue
+		}
+		if !n.up {
 			return false
 		}
+		// No hint left, no range still to hand over, one ring everywhere.
+		st := n.node.Status()
+		if st.Hints > 0 || st.Transfers > 0 || (known && st.Epoch != epoch) {
+			return false
+		}
+		epoch, known = st.Epoch, true
 	}
+	r := s.currentRing()
 	for _, key := range s.keys.names {
-		pref := s.ring.PreferenceForKey(key, s.prefBuf)[:s.cfg.N]
+		pref := topN(r.PreferenceForKey(key, s.prefBuf), s.cfg.N)
 		first := s.nodes[pref[0]]
 		if !first.up {
 			return false
@@ -395,7 +428,7 @@ func (s *Sim) startScrub() {
 		c := s.newClient()
 		c.scrub = true
 		s.scrubbing++
-		pref := s.ring.PreferenceForKey(key, s.prefBuf)
+		pref := s.currentRing().PreferenceForKey(key, s.prefBuf)
 		op := checks.Op{Kind: checks.Get, Key: key}
 		s.issueTo(c, op, pref[0], s.cfg.N)
 	}
@@ -413,8 +446,9 @@ func (s *Sim) maybeEndScrub() {
 
 // captureFinal records what every node holds for every key.
 func (s *Sim) captureFinal() {
+	r := s.currentRing()
 	for _, key := range s.keys.names {
-		pref := s.ring.PreferenceForKey(key, s.prefBuf)[:s.cfg.N]
+		pref := topN(r.PreferenceForKey(key, s.prefBuf), s.cfg.N)
 		ks := checks.KeyState{Key: key}
 		for _, id := range pref {
 			ks.Owners = append(ks.Owners, int(id))
@@ -439,3 +473,20 @@ func (s *Sim) captureFinal() {
 		}
 	}
 }
+
+// panicSite keeps the frames of a panic's stack that belong to this project,
+// the part worth reading when a seed fails.
+func panicSite(stack []byte) string {
+	var out []string
+	lines := strings.Split(string(stack), "\n")
+	for i := 0; i+1 < len(lines) && len(out) < 16; i++ {
+		if strings.Contains(lines[i], "dynamo-replay/dynamo/") && !strings.Contains(lines[i], "panicSite") {
+			out = append(out, "  "+strings.TrimSpace(lines[i])+" "+strings.TrimSpace(lines[i+1]))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// topN is the first n of a preference list, or all of it when the ring has
+// fewer nodes.
+func topN(pref []core.NodeID, n int) []core.NodeID { return pref[:min(n, len(pref))] }

@@ -62,6 +62,8 @@ var KnownProbes = []string{
 	"nemesis_dup_burst",
 	"nemesis_reorder_burst",
 	"nemesis_clog",
+	"nemesis_join",
+	"nemesis_leave",
 	// sim: what the faults did
 	"disk_write_failed",
 	"torn_tail_truncated",
@@ -82,6 +84,7 @@ var KnownProbes = []string{
 	"fallback_coordinator",
 	"hint_stored",
 	"hint_delivered",
+	"hint_readdressed",
 	// core: Merkle anti-entropy
 	"ae_exchange",
 	"ae_moved_keys",
@@ -89,6 +92,7 @@ var KnownProbes = []string{
 	"join",
 	"leave",
 	"left",
+	"leaver_dealt_tokens",
 	"membership_incomplete",
 	"ring_changed",
 	"transfer_planned",

@@ -15,13 +15,18 @@ import (
 
 // client is one sequential client stream. It holds at most one request.
 type client struct {
-	idx    int32
-	busy   bool
-	cur    core.ReqID
-	op     checks.Op // the history entry being built
-	rmw    bool      // the current get is the first half of a read-modify-write
-	scrub  bool      // an end-of-run scrub reader: one get, then done
-	issued uint64
+	idx   int32
+	busy  bool
+	cur   core.ReqID
+	op    checks.Op // the history entry being built
+	rmw   bool      // the current get is the first half of a read-modify-write
+	scrub bool      // an end-of-run scrub reader: one get, then done
+	// admin sends one membership command (adminOp to adminTo), retried until
+	// the node takes it; its requests are not part of the history.
+	admin   bool
+	adminTo core.NodeID
+	adminOp core.OpKind
+	issued  uint64
 	// deadline is when the current request is given up. At most one give-up
 	// event per client waits in the queue (armed says so); when it fires early
 	// for a request that has since been replaced, it re-arms for the new one.
@@ -79,6 +84,10 @@ func (s *Sim) clientTimeout() int64 {
 
 // runClient starts the client's next operation, if the budget allows.
 func (s *Sim) runClient(c *client) {
+	if c.admin {
+		s.runAdmin(c)
+		return
+	}
 	if c.busy {
 		return
 	}
@@ -165,7 +174,7 @@ func (s *Sim) route(op core.Op) core.NodeID {
 	if s.cfg.Routing == ServerDriven {
 		return s.randomUpNode()
 	}
-	pref := s.ring.PreferenceForKey(op.Key, s.prefBuf)[:s.cfg.N]
+	pref := topN(s.currentRing().PreferenceForKey(op.Key, s.prefBuf), s.cfg.N)
 	if op.Kind == core.OpGet {
 		return s.firstUp(pref, s.workRng.IntN(len(pref)))
 	}
@@ -220,6 +229,10 @@ func (s *Sim) deliverResponse(ev *event) {
 		return
 	}
 	res := &result
+	if c.admin {
+		s.adminDone(c, res)
+		return
+	}
 	op := c.op
 	op.Return = s.now
 	op.Coordinator = int(res.Coordinator)
@@ -265,6 +278,10 @@ func (s *Sim) giveUp(ev *event) {
 	if c.deadline > s.now {
 		c.armed = true
 		s.q.push(event{at: c.deadline, kind: evClientGiveUp, client: c.idx})
+		return
+	}
+	if c.admin {
+		s.adminDone(c, nil)
 		return
 	}
 	op := c.op
