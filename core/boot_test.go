@@ -124,7 +124,7 @@ func TestRecoveryRestoresKeysAndBumpsIncarnation(t *testing.T) {
 	require.Equal(t, []string{
 		`send 2 PutReq{op=2 ` + key + ` ["c"@1.5:1 "a"@2.1:1 "b"@3.2:1]}`,
 		`send 3 PutReq{op=2 ` + key + ` ["c"@1.5:1 "a"@2.1:1 "b"@3.2:1]}`,
-		`persist tok=2 ` + key + `=["c"@1.5:1] notify`,
+		`persist tok=2 ` + key + `=["c"@1.5:1 "a"@2.1:1 "b"@3.2:1] notify`,
 		"wake 500ms",
 	}, renderEffects(effs))
 }

@@ -136,9 +136,8 @@ func (n *Node) startWriteBack(op *getOp) {
 	if op.pl.contains(n.id) {
 		local := n.store.get(op.key)
 		n.setLocal(op.key, n.mech.Merge(local, op.merged))
-		w := &write{}
-		w.rec[0] = versionsRecord(op.key, op.merged)
-		w.p = Persist{Token: op.id, Records: w.rec[:], Notify: true}
+		w := n.logKey(op.id, op.key)
+		w.p.Notify = true
 		n.emit(&w.p)
 	}
 }
@@ -202,5 +201,5 @@ func (n *Node) applyRepairLocally(key string, versions []Version, owner NodeID, 
 		return
 	}
 	n.setLocal(key, merged)
-	n.persistOrBuffer(key, versions, false, nil)
+	n.persistOrBuffer(key, false, nil)
 }

@@ -57,12 +57,10 @@ func (n *Node) startPut(o origin, req Op, ctx Context, pl placement) {
 	}
 	if owner, hinted := pl.hintFor(n.id); hinted {
 		// A fallback coordinator keeps its own copy as a hint too.
-		w := &write{}
-		w.one[0] = v
-		w.rec[0] = Record{Kind: RecordHint, Key: req.Key, Owner: owner, Versions: w.one[:]}
 		n.countHint(req.Key, owner)
-		n.mergeHint(req.Key, owner, w.one[:])
-		w.p = Persist{Token: op.id, Records: w.rec[:], Notify: true}
+		n.mergeHint(req.Key, owner, merged)
+		w := n.logHint(op.id, req.Key, owner)
+		w.p.Notify = true
 		n.emit(&w.p)
 		return
 	}
@@ -73,12 +71,12 @@ func (n *Node) startPut(o origin, req Op, ctx Context, pl placement) {
 		n.maybeFlushFull()
 		n.ackPut(op, n.id)
 	case n.cfg.Bugs.AckBeforePersist:
-		n.emit(newWrite(n.newOp(), req.Key, v, nil).persist())
+		n.emit(&n.logKey(n.newOp(), req.Key).p)
 		n.ackPut(op, n.id)
 	default:
-		w := newWrite(op.id, req.Key, v, nil)
+		w := n.logKey(op.id, req.Key)
 		w.p.Notify = true
-		n.emit(w.persist())
+		n.emit(&w.p)
 	}
 }
 

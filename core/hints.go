@@ -81,9 +81,8 @@ func (n *Node) mergeHint(key string, owner NodeID, versions []Version) bool {
 func (n *Node) storeHint(key string, owner NodeID, versions []Version, then []Effect) {
 	n.countHint(key, owner)
 	n.mergeHint(key, owner, versions)
-	w := &write{}
-	w.rec[0] = Record{Kind: RecordHint, Key: key, Owner: owner, Versions: versions}
-	w.p = Persist{Token: n.newOp(), Records: w.rec[:], Then: then}
+	w := n.logHint(n.newOp(), key, owner)
+	w.p.Then = then
 	n.emit(&w.p)
 }
 
@@ -179,11 +178,10 @@ func (n *Node) handleHandoffReq(from NodeID, m HandoffReq) {
 		n.store.set(m.Key, merged)
 		n.noteChanged(m.Key)
 	}
-	w := &write{}
-	w.rec[0] = versionsRecord(m.Key, m.Versions)
+	w := n.logKey(n.newOp(), m.Key)
 	w.ack = Send{To: from, Msg: HandoffAck{Op: m.Op}}
 	w.then[0] = &w.ack
-	w.p = Persist{Token: n.newOp(), Records: w.rec[:], Then: w.then[:]}
+	w.p.Then = w.then[:]
 	n.emit(&w.p)
 }
 

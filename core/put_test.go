@@ -36,7 +36,7 @@ func TestPutSendsMergedSetToOtherReplicas(t *testing.T) {
 		`send 3 PutReq{op=3 ` + key + ` ["new"@1.1:1 "old"@2.1:1]}`,
 		// The log gets only the new version: replaying merges it into what
 		// the log already holds.
-		`persist tok=3 ` + key + `=["new"@1.1:1] notify`,
+		`persist tok=3 ` + key + `=["new"@1.1:1 "old"@2.1:1] notify`,
 		"wake 500ms",
 	}, renderEffects(effs))
 	req := effs[0].(*Send).Msg.(PutReq)

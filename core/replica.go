@@ -32,9 +32,7 @@ func (n *Node) handlePutReq(from NodeID, m PutReq) {
 		n.maybeFlushFull()
 		return
 	}
-	w := &write{}
-	w.rec[0] = versionsRecord(m.Key, m.Versions)
-	w.p = Persist{Token: n.newOp(), Records: w.rec[:]}
+	w := n.logKey(n.newOp(), m.Key)
 	if m.Op != 0 {
 		w.ack = Send{To: from, Msg: PutAck{Op: m.Op}}
 		if n.cfg.Bugs.AckBeforePersist {
@@ -52,26 +50,39 @@ func (n *Node) handlePutReq(from NodeID, m PutReq) {
 type write struct {
 	p    Persist
 	rec  [1]Record
-	one  [1]Version
 	then [1]Effect
 	ack  Send
 }
 
-// newWrite builds a write of the single version v of key.
-func newWrite(token uint64, key string, v Version, then []Effect) *write {
+// logKey builds the log write of key's whole sibling set as the store holds it
+// now. Logging whole sets, never just the versions that arrived, keeps a log
+// complete at every record: if one write fails (a disk error) and a later one
+// succeeds, the later record carries what the failed one held, so recovery
+// never rebuilds a set that holds an actor's later dot without its earlier
+// live ones, which a context derived from it would wrongly cover.
+func (n *Node) logKey(token uint64, key string) *write {
 	w := &write{}
-	w.one[0] = v
-	w.rec[0] = versionsRecord(key, w.one[:])
-	w.p = Persist{Token: token, Records: w.rec[:], Then: then}
+	w.rec[0] = versionsRecord(key, n.store.get(key))
+	w.p = Persist{Token: token, Records: w.rec[:]}
 	return w
 }
 
-func (w *write) persist() *Persist { return &w.p }
+// logHint builds the log write of the whole hint held for (key, owner).
+func (n *Node) logHint(token uint64, key string, owner NodeID) *write {
+	w := &write{}
+	var vs []Version
+	if x, ok := n.hints.get(key, owner); ok {
+		vs = x.versions
+	}
+	w.rec[0] = Record{Kind: RecordHint, Key: key, Owner: owner, Versions: vs}
+	w.p = Persist{Token: token, Records: w.rec[:]}
+	return w
+}
 
-// persistOrBuffer makes versions durable and then runs then: through the log,
+// persistOrBuffer makes key's set durable and then runs then: through the log,
 // or, with buffered writes and no durability asked for, through the object
 // buffer, acknowledging from memory at once (section 6.1).
-func (n *Node) persistOrBuffer(key string, versions []Version, durable bool, then []Effect) {
+func (n *Node) persistOrBuffer(key string, durable bool, then []Effect) {
 	if n.cfg.BufferedWrites && !durable {
 		n.buffer.mark(key)
 		n.out = append(n.out, then...)
@@ -82,9 +93,8 @@ func (n *Node) persistOrBuffer(key string, versions []Version, durable bool, the
 		n.out = append(n.out, then...)
 		then = nil
 	}
-	w := &write{}
-	w.rec[0] = versionsRecord(key, versions)
-	w.p = Persist{Token: n.newOp(), Records: w.rec[:], Then: then}
+	w := n.logKey(n.newOp(), key)
+	w.p.Then = then
 	n.emit(&w.p)
 }
 

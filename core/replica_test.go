@@ -18,7 +18,7 @@ func TestReplicaMergesAtOnceAndAcksOnlyWhenDurable(t *testing.T) {
 
 	effs := c.step(2, &Recv{From: 1, Msg: PutReq{Op: 7, Key: key, Versions: []Version{a}}})
 	require.Equal(t, []string{
-		`persist tok=3 ` + key + `=["a"@1.1:1] then(send 1 PutAck{op=7})`,
+		`persist tok=3 ` + key + `=["a"@1.1:1 "b"@3.1:1] then(send 1 PutAck{op=7})`, // the whole set
 	}, renderEffects(effs))
 	p := effs[0].(*Persist)
 	require.False(t, p.Notify, "a replica's write needs no notification: the ack rides on Then")
@@ -76,6 +76,6 @@ func TestReplicaKeepsNewerSet(t *testing.T) {
 	c.completeWrite(2)
 
 	effs := c.step(2, &Recv{From: 3, Msg: PutReq{Op: 4, Key: key, Versions: []Version{a}}})
-	require.Equal(t, []string{`persist tok=3 ` + key + `=["a"@1.1:1] then(send 3 PutAck{op=4})`}, renderEffects(effs))
+	require.Equal(t, []string{`persist tok=3 ` + key + `=["a2"@1.1:2<1.1:1>] then(send 3 PutAck{op=4})`}, renderEffects(effs))
 	require.Equal(t, `["a2"@1.1:2<1.1:1>]`, renderVersions(c.nodes[2].Versions(key)))
 }

@@ -282,7 +282,7 @@ func (n *Node) handleTransferData(from NodeID, m TransferData) {
 		if !n.sameSet(local, merged) {
 			n.setLocal(key, merged)
 		}
-		recs = append(recs, versionsRecord(key, m.Versions[i]))
+		recs = append(recs, versionsRecord(key, n.store.get(key)))
 	}
 	if m.Last {
 		in.done = true
