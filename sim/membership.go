@@ -56,7 +56,7 @@ func (s *Sim) join(r *rand.Rand) {
 func (s *Sim) leave(r *rand.Rand) {
 	var members, candidates []core.NodeID
 	for _, n := range s.nodes[1:] {
-		if !n.present || n.leaving {
+		if !n.member || n.leaving {
 			continue
 		}
 		members = append(members, n.id)
@@ -113,6 +113,9 @@ func (s *Sim) runAdmin(c *client) {
 // cannot take it yet, dropped once done or refused for good.
 func (s *Sim) adminDone(c *client, res *core.Result) {
 	c.busy = false
+	if res != nil && res.Err == nil && c.adminOp == core.OpJoin {
+		s.nodes[c.adminTo].member = true
+	}
 	retry := res == nil || errors.Is(res.Err, core.ErrUnavailable) || errors.Is(res.Err, core.ErrTimeout)
 	if retry && s.phase != phaseDone && c.issued < adminTries {
 		s.q.push(event{at: s.now + int64(adminRetry), kind: evClientRun, client: c.idx})

@@ -18,8 +18,10 @@ type simNode struct {
 	// present: the node is part of the cluster, booted at the start or by a
 	// join. A spare slot is absent until it joins.
 	present bool
-	// leaving: the operator told the node to leave.
-	leaving bool
+	// member: the node is in the ring as far as the operator knows (an
+	// initial node, or a spare whose join was acknowledged); leaving: the
+	// operator told it to leave.
+	member, leaving bool
 	epoch   uint64 // bumped by every crash; events of an older epoch are stale
 	clock   nodeClock
 	disk    simDisk

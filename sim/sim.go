@@ -134,7 +134,7 @@ func New(cfg Config) (*Sim, error) {
 	}
 	s.nodes = make([]*simNode, cfg.Nodes+cfg.Faults.Spares+1)
 	for id := core.NodeID(1); int(id) < len(s.nodes); id++ {
-		n := &simNode{id: id, cfg: s.nodeCfg, present: int(id) <= cfg.Nodes}
+		n := &simNode{id: id, cfg: s.nodeCfg, present: int(id) <= cfg.Nodes, member: int(id) <= cfg.Nodes}
 		n.cfg.ID = id
 		if !n.present {
 			// A spare knows the partitioning and the seeds, not the ring:
