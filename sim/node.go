@@ -22,9 +22,9 @@ type simNode struct {
 	// initial node, or a spare whose join was acknowledged); leaving: the
 	// operator told it to leave.
 	member, leaving bool
-	epoch   uint64 // bumped by every crash; events of an older epoch are stale
-	clock   nodeClock
-	disk    simDisk
+	epoch           uint64 // bumped by every crash; events of an older epoch are stale
+	clock           nodeClock
+	disk            simDisk
 	// wakeGen identifies the one live wakeup request.
 	wakeGen uint64
 }
