@@ -15,6 +15,7 @@ type admission struct {
 	avail  int // left in the current interval
 	lat    []sample
 	head   int // lat[:head] have aged out
+	recent int // foreground requests answered since the last adjustment
 }
 
 type sample struct {
@@ -35,6 +36,7 @@ func (n *Node) observeLatency(start Time) {
 		a.head++
 	}
 	a.lat = append(a.lat, sample{at: n.now.Mono, latency: n.now.Mono - start})
+	a.recent++
 }
 
 // windowLatencies drops samples older than the window and returns the rest.
@@ -71,7 +73,11 @@ func (n *Node) admit() bool {
 // foreground p99 is above the target, grow them back by one otherwise.
 func (n *Node) adjustAdmission() {
 	a := &n.admit_
-	if p99 := percentile99(n.windowLatencies()); p99 > n.cfg.BackgroundLatencyTarget {
+	if a.recent == 0 {
+		// No foreground request in the last interval: nothing to protect,
+		// whatever the window remembers of busier times.
+		a.slices = n.cfg.BackgroundSlices
+	} else if p99 := percentile99(n.windowLatencies()); p99 > n.cfg.BackgroundLatencyTarget {
 		// Slow background work down, never stop it: below the floor, hints
 		// and replicas would wait out any long stretch of slow foreground.
 		a.slices = max(n.cfg.MinBackgroundSlices, a.slices/2)
@@ -80,6 +86,7 @@ func (n *Node) adjustAdmission() {
 		a.slices++
 	}
 	a.avail = a.slices
+	a.recent = 0
 }
 
 // BackgroundSlices reports the slices currently granted per interval.

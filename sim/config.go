@@ -48,8 +48,10 @@ type Config struct {
 	// Quiet bounds the fault-free period after the workload: it ends as soon
 	// as replicas have converged (no hints left, every key's owners agree),
 	// or at this bound; then the scrub reads every key and the final states
-	// are taken. Default 10s: hand-off waits for a ping to find the owner up
-	// and the next hint scan, and anti-entropy needs a few exchanges.
+	// are taken. Default 20s: hand-off waits for a ping to find the owner up
+	// and the next hint scan, and anti-entropy needs a pass over the peers
+	// (and transfers to finish after joins); a run that converges sooner
+	// ends sooner.
 	Quiet time.Duration
 	// Scrub adds an end-of-run read of every key with R=N after the quiet
 	// period, whose read repair makes replicas converge even without
@@ -244,7 +246,7 @@ func DefaultConfig(seed uint64) Config {
 			Spares:         2,
 		},
 		StartDelay: 50 * time.Millisecond,
-		Quiet:      10 * time.Second,
+		Quiet:      20 * time.Second,
 	}
 }
 
