@@ -28,6 +28,8 @@ type Result struct {
 	// heal they did (-1 if they had not by the bound).
 	Converged    bool
 	ConvergeTime time.Duration
+	// Plan is what the seed drew for the nemesis (all off without it).
+	Plan NemesisPlan
 }
 
 // Probe counts how often one protocol path ran.
@@ -51,6 +53,7 @@ func (s *Sim) result(wall time.Duration) *Result {
 
 		Converged:    s.quiet.convergeAt >= 0,
 		ConvergeTime: s.convergeTime(),
+		Plan:         s.plan,
 	}
 	// Fold the history into the trace too: the same events must have produced
 	// the same observations.

@@ -52,6 +52,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	h := res.History
 	h.Command = replay
 	h.Config = describeConfig(cfg)
+	if cfg.Faults.Nemesis {
+		h.Config["nemesis"] = res.Plan.String()
+	}
 	rep := checks.Run(h, checks.Options{})
 	if *historyPath != "" {
 		if err := checks.Save(*historyPath, h); err != nil {
@@ -109,9 +112,13 @@ func printSim(w io.Writer, c sim.Config, res *sim.Result, sum sim.Summary, rep c
 	}
 	fmt.Fprintf(w, "dynamo sim  seed=%d  nodes=%d  (N,R,W)=(%d,%d,%d)  strategy=%d  causality=%s  writes=%s  routing=%s\n",
 		c.Seed, c.Nodes, c.N, c.R, c.W, c.Ring.Strategy, c.Causality, writes, c.Routing)
-	fmt.Fprintf(w, "  clients=%d ops=%d keys=%d  loss=%g dup=%g reorder=%g  crashes=%d partitions=%d\n",
-		c.Workload.Clients, c.Workload.Ops, c.Workload.Keys, c.Net.Loss, c.Net.Duplicate, c.Net.Reorder,
-		c.Faults.Crashes, c.Faults.Partitions)
+	fmt.Fprintf(w, "  clients=%d ops=%d keys=%d  loss=%g dup=%g reorder=%g", c.Workload.Clients, c.Workload.Ops,
+		c.Workload.Keys, c.Net.Loss, c.Net.Duplicate, c.Net.Reorder)
+	if c.Faults.Nemesis {
+		fmt.Fprintf(w, "  nemesis: %s\n", res.Plan)
+	} else {
+		fmt.Fprintf(w, "  crashes=%d partitions=%d\n", c.Faults.Crashes, c.Faults.Partitions)
+	}
 	fmt.Fprintf(w, "operations  %d (gets %d, writes %d): ok %d, unknown %d, rejected %d\n",
 		sum.Ops, sum.Gets, sum.Writes, sum.Ok, sum.Unknown, sum.Rejected)
 	printLatency(w, "get", sum.GetLatency)
@@ -122,9 +129,15 @@ func printSim(w io.Writer, c sim.Config, res *sim.Result, sum sim.Summary, rep c
 	}
 	fmt.Fprintln(w)
 	st := res.Stats
-	fmt.Fprintf(w, "faults      messages lost %d, duplicated %d, reordered %d, dropped %d; crashes %d; partitions %d\n",
-		st.Lost, st.Duplicated, st.Reordered, st.Dropped, st.Crashes, st.Partitions)
+	fmt.Fprintf(w, "faults      messages lost %d, duplicated %d, reordered %d, dropped %d; crashes %d, reboots %d; partitions %d; joins %d, leaves %d\n",
+		st.Lost, st.Duplicated, st.Reordered, st.Dropped, st.Crashes, st.Reboots, st.Partitions, st.Joins, st.Leaves)
+	if res.Converged {
+		fmt.Fprintf(w, "converged   %s after every fault healed\n", res.ConvergeTime.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "converged   not within the quiet period (%s)\n", c.Quiet)
+	}
 	fmt.Fprintln(w, "checks")
+	rep.Command = "" // the replay line closes the output
 	rep.WriteText(w)
 	speed := 0.0
 	if res.Wall > 0 {
