@@ -305,29 +305,33 @@ func (n *Node) handleWakeup() {
 			if op, found := n.gets[t.op]; found {
 				n.finishGet(op)
 			}
-		case timerFlush:
-			n.flushBuffer()
-			n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
-		case timerRetry:
-			n.pingDownPeers()
-			n.timers.push(n.now.Mono+n.cfg.RetryInterval, timerRetry, 0)
-		case timerHandoff:
-			n.deliverHints()
-			n.timers.push(n.now.Mono+n.cfg.HintInterval, timerHandoff, 0)
-		case timerGossip:
-			n.gossipRound()
-			n.timers.push(n.now.Mono+n.cfg.GossipInterval, timerGossip, 0)
-		case timerTransfer:
-			n.runTransfers()
-			n.timers.push(n.now.Mono+n.cfg.TransferInterval, timerTransfer, 0)
-		case timerAdmission:
-			n.adjustAdmission()
-			n.timers.push(n.now.Mono+n.cfg.AdmissionInterval, timerAdmission, 0)
-		case timerAntiEntropy:
-			n.antiEntropyRound()
-			n.timers.push(n.now.Mono+n.cfg.AEInterval, timerAntiEntropy, 0)
+		default:
+			run, every := n.periodic(t.kind)
+			run()
+			n.timers.push(n.now.Mono+every, t.kind, 0)
 		}
 	}
+}
+
+// periodic is what a periodic task does and how often it runs.
+func (n *Node) periodic(kind timerKind) (func(), Time) {
+	switch kind {
+	case timerFlush:
+		return n.flushBuffer, n.cfg.FlushInterval
+	case timerRetry:
+		return n.pingDownPeers, n.cfg.RetryInterval
+	case timerHandoff:
+		return n.deliverHints, n.cfg.HintInterval
+	case timerGossip:
+		return n.gossipRound, n.cfg.GossipInterval
+	case timerTransfer:
+		return n.runTransfers, n.cfg.TransferInterval
+	case timerAdmission:
+		return n.adjustAdmission, n.cfg.AdmissionInterval
+	case timerAntiEntropy:
+		return n.antiEntropyRound, n.cfg.AEInterval
+	}
+	panic(fmt.Sprintf("node %d: timer of unknown kind %d", n.id, kind))
 }
 
 // timerLive reports whether a deadline still has work to do when it fires.

@@ -160,14 +160,7 @@ func (d *Driver) runUntil(deadline int64, stop func() bool) error {
 			if s.q.h[0].at > deadline {
 				break
 			}
-			ev := s.q.pop()
-			if ev.at < s.now {
-				panic(fmt.Sprintf("virtual time went back from %d to %d", s.now, ev.at))
-			}
-			s.now = ev.at
-			s.stats.Events++
-			s.trace.event(&ev)
-			s.dispatch(&ev)
+			s.dispatchNext()
 		}
 		if deadline != forever && (stop == nil || !stop()) {
 			s.now = max(s.now, deadline)

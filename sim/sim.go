@@ -244,19 +244,24 @@ func (s *Sim) loop() (err error) {
 			s.pollConvergence(s.q.h[0].at)
 			continue
 		}
-		ev := s.q.pop()
-		if ev.at < s.now {
-			panic(fmt.Sprintf("virtual time went back from %d to %d", s.now, ev.at))
-		}
-		s.now = ev.at
-		s.stats.Events++
-		s.trace.event(&ev)
-		s.dispatch(&ev)
+		s.dispatchNext()
 	}
 	if s.phase != phaseDone {
 		return fmt.Errorf("seed %d: event queue ran dry at %s before the run ended", s.cfg.Seed, time.Duration(s.now))
 	}
 	return nil
+}
+
+// dispatchNext takes the earliest event off the queue and carries it out.
+func (s *Sim) dispatchNext() {
+	ev := s.q.pop()
+	if ev.at < s.now {
+		panic(fmt.Sprintf("virtual time went back from %d to %d", s.now, ev.at))
+	}
+	s.now = ev.at
+	s.stats.Events++
+	s.trace.event(&ev)
+	s.dispatch(&ev)
 }
 
 func (s *Sim) dispatch(ev *event) {
