@@ -45,6 +45,9 @@ type Config struct {
 	// StartDelay holds the clients back while the nodes boot: a request that
 	// reaches a node before its first incarnation record is durable is refused.
 	StartDelay time.Duration
+	// LoadWindow, when positive, counts the requests every node receives per
+	// window of this length (Result.Load), for the imbalance of Figure 6.
+	LoadWindow time.Duration
 	// Quiet bounds the fault-free period after the workload: it ends as soon
 	// as replicas have converged (no hints left, every key's owners agree),
 	// or at this bound; then the scrub reads every key and the final states
@@ -90,11 +93,29 @@ type Workload struct {
 	// OpenLoopRate, when positive, replaces the closed loop: requests arrive as a
 	// Poisson process at this many per simulated second, whatever the latency.
 	OpenLoopRate float64
+	// Diurnal, with a positive Period, makes the open-loop rate follow a daily
+	// cycle: OpenLoopRate at the peak (mid-period), Low times that at the
+	// trough (the start and end of each period).
+	Diurnal Diurnal
+	// Robots are extra closed-loop clients that only write, blindly (no
+	// context), to the first RobotKeys keys: the automated clients that the
+	// paper blames for divergent versions (section 6.3).
+	Robots, RobotKeys int
+}
+
+// Diurnal is a daily cycle of the request rate.
+type Diurnal struct {
+	Period time.Duration
+	Low    float64 // trough rate as a fraction of the peak, 0..1
 }
 
 // Network is the simulated network between nodes, and between clients and nodes.
 type Network struct {
-	Latency Dist
+	// Balancer is the extra delay, each way, of the load balancer that
+	// server-driven requests go through (section 6.4); client-driven
+	// requests skip it.
+	Balancer Dist
+	Latency  Dist
 	// Loss, Duplicate and Reorder are per-message probabilities between nodes. A
 	// reordered message waits an extra Reorder delay, so later ones overtake it.
 	Loss, Duplicate, Reorder float64
@@ -220,6 +241,7 @@ func DefaultConfig(seed uint64) Config {
 		Net: Network{
 			// Median 0.5ms within a datacenter, with a long tail past 10ms.
 			Latency:      Dist{Kind: "lognormal", Min: 100 * time.Microsecond, Scale: 400 * time.Microsecond, Sigma: 0.9, Max: time.Second},
+			Balancer:     Dist{Kind: "const"},
 			Loss:         0.01,
 			Duplicate:    0.005,
 			Reorder:      0.01,
@@ -282,6 +304,10 @@ func (c *Config) Validate() error {
 			w.GetFraction, w.RMWFraction, w.DeleteFraction)
 	case w.OpenLoopRate < 0:
 		return fmt.Errorf("open-loop rate %g, want >= 0", w.OpenLoopRate)
+	case w.Diurnal.Period < 0 || w.Diurnal.Low < 0 || w.Diurnal.Low > 1:
+		return fmt.Errorf("diurnal period %s low %g: want a non-negative period and 0 <= low <= 1", w.Diurnal.Period, w.Diurnal.Low)
+	case w.Robots < 0 || (w.Robots > 0 && (w.RobotKeys < 1 || w.RobotKeys > w.Keys)):
+		return fmt.Errorf("robots=%d robot keys=%d: want robots >= 0 writing to 1..keys keys", w.Robots, w.RobotKeys)
 	case c.Net.Loss < 0 || c.Net.Loss >= 1:
 		return fmt.Errorf("loss=%g, want 0 <= loss < 1", c.Net.Loss)
 	case c.Net.Duplicate < 0 || c.Net.Duplicate >= 1:
@@ -318,6 +344,7 @@ func (c *Config) Validate() error {
 	}
 	dists := []namedDist{
 		{"net latency", c.Net.Latency}, {"reorder delay", c.Net.ReorderDelay}, {"disk latency", c.Disk.Latency},
+		{"balancer", c.Net.Balancer},
 		{"think time", w.Think}, {"downtime", c.Faults.Downtime}, {"partition time", c.Faults.PartitionTime},
 	}
 	if c.Faults.Nemesis {

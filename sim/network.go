@@ -64,6 +64,14 @@ func (s *Sim) deliverMessage(ev *event) {
 		s.stats.Dropped++
 		return
 	}
+	switch m := ev.msg.(type) {
+	case core.GetReq, core.HandoffReq:
+		s.countLoad(ev.node, false)
+	case core.PutReq:
+		if m.Op != 0 {
+			s.countLoad(ev.node, false)
+		}
+	}
 	s.recv = core.Recv{From: ev.from, Msg: ev.msg}
 	s.step(n, &s.recv)
 }
@@ -77,7 +85,7 @@ func (s *Sim) blocked(a, b core.NodeID) bool {
 // Client links see latency but no loss: a lost reply would only look like a
 // timeout, which the clients already model.
 func (s *Sim) sendResponse(from core.NodeID, r *core.Reply) {
-	s.q.push(event{at: s.now + s.cfg.Net.Latency.Sample(s.netRng), kind: evResponse,
+	s.q.push(event{at: s.now + s.clientDelay(), kind: evResponse,
 		from: from, gen: uint64(r.ID), client: clientOf(r.ID), payload: s.results.put(r.Result)})
 }
 

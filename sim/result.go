@@ -30,6 +30,8 @@ type Result struct {
 	ConvergeTime time.Duration
 	// Plan is what the seed drew for the nemesis (all off without it).
 	Plan NemesisPlan
+	// Load is the per-node request count per Config.LoadWindow (nil without).
+	Load []LoadWindow
 }
 
 // Probe counts how often one protocol path ran.
@@ -54,6 +56,7 @@ func (s *Sim) result(wall time.Duration) *Result {
 		Converged:    s.quiet.convergeAt >= 0,
 		ConvergeTime: s.convergeTime(),
 		Plan:         s.plan,
+		Load:         s.load,
 	}
 	// Fold the history into the trace too: the same events must have produced
 	// the same observations.

@@ -84,6 +84,8 @@ type Sim struct {
 	ops     slab[core.Op]
 	results slab[core.Result]
 
+	load []LoadWindow
+
 	history *checks.History
 	probes  map[string]uint64
 	stats   Stats
@@ -212,6 +214,11 @@ func (s *Sim) Run() (*Result, error) {
 		}
 	}
 	s.scheduleFaults()
+	for i := 0; i < s.cfg.Workload.Robots; i++ {
+		c := s.newClient()
+		c.robot = true
+		s.q.push(event{at: int64(s.cfg.StartDelay), kind: evClientRun, client: c.idx})
+	}
 	if s.cfg.Workload.OpenLoopRate > 0 {
 		s.q.push(event{at: int64(s.cfg.StartDelay), kind: evClientRun, client: -1})
 	} else {

@@ -21,6 +21,7 @@ type client struct {
 	op    checks.Op // the history entry being built
 	rmw   bool      // the current get is the first half of a read-modify-write
 	scrub bool      // an end-of-run scrub reader: one get, then done
+	robot bool      // only writes, blindly, to the robot keys
 	// admin sends one membership command (adminOp to adminTo), retried until
 	// the node takes it; its requests are not part of the history.
 	admin   bool
@@ -96,8 +97,12 @@ func (s *Sim) runClient(c *client) {
 		return
 	}
 	s.issued++
-	key := s.keys.pick(s.workRng)
 	w := &s.cfg.Workload
+	if c.robot {
+		s.issueWrite(c, checks.Put, s.keys.names[s.workRng.IntN(w.RobotKeys)], nil, nil)
+		return
+	}
+	key := s.keys.pick(s.workRng)
 	x := s.workRng.Float64()
 	switch {
 	case x < w.GetFraction:
@@ -159,7 +164,7 @@ func (s *Sim) sendRequest(c *client, hop checks.Op, op core.Op, to core.NodeID) 
 	hop.Call = s.now
 	hop.Node = int(to)
 	c.op = hop
-	s.q.push(event{at: s.now + s.cfg.Net.Latency.Sample(s.netRng), kind: evRequest, node: to, client: c.idx,
+	s.q.push(event{at: s.now + s.clientDelay(), kind: evRequest, node: to, client: c.idx,
 		gen: uint64(c.cur), payload: s.ops.put(op)})
 	c.deadline = s.now + s.clientTimeout()
 	if !c.armed {
@@ -217,6 +222,7 @@ func (s *Sim) deliverRequest(ev *event) {
 		s.stats.Dropped++
 		return // the client will time out
 	}
+	s.countLoad(ev.node, true)
 	s.request = core.ClientRequest{ID: core.ReqID(ev.gen), Op: op}
 	s.step(n, &s.request)
 }
@@ -326,19 +332,32 @@ func (s *Sim) arrive() {
 		s.maybeEndLoad()
 		return
 	}
-	var c *client
-	for _, x := range s.clients {
-		if !x.busy && !x.scrub {
-			c = x
-			break
-		}
+	// With a daily cycle, candidates arrive at the peak rate and each is kept
+	// with probability rate(now)/peak: thinning, which gives a Poisson
+	// process of the varying rate from the one seeded stream.
+	if d := s.cfg.Workload.Diurnal; d.Period <= 0 || s.workRng.Float64() < diurnalFactor(d, s.now) {
+		c := s.idleClient()
+		s.runClient(c)
 	}
-	if c == nil {
-		c = s.newClient()
-	}
-	s.runClient(c)
 	gap := s.workRng.ExpFloat64() / s.cfg.Workload.OpenLoopRate * 1e9
 	s.q.push(event{at: s.now + int64(gap), kind: evClientRun, client: -1})
+}
+
+// diurnalFactor is the rate at virtual time t as a fraction of the peak: Low
+// at the start of a period, 1 at its middle, a raised cosine between.
+func diurnalFactor(d Diurnal, t int64) float64 {
+	phase := float64(t%int64(d.Period)) / float64(d.Period)
+	return d.Low + (1-d.Low)*(1-math.Cos(2*math.Pi*phase))/2
+}
+
+// idleClient returns an open-loop client with nothing in flight, or a new one.
+func (s *Sim) idleClient() *client {
+	for _, x := range s.clients {
+		if !x.busy && !x.scrub && !x.admin && !x.robot {
+			return x
+		}
+	}
+	return s.newClient()
 }
 
 func (s *Sim) newClient() *client {
@@ -348,4 +367,14 @@ func (s *Sim) newClient() *client {
 	c := &client{idx: int32(len(s.clients))}
 	s.clients = append(s.clients, c)
 	return c
+}
+
+// clientDelay is the one-way delay between a client and a node: the network's,
+// plus the load balancer's for server-driven requests.
+func (s *Sim) clientDelay() int64 {
+	d := s.cfg.Net.Latency.Sample(s.netRng)
+	if s.cfg.Routing == ServerDriven && s.cfg.Net.Balancer.Kind != "" {
+		d += s.cfg.Net.Balancer.Sample(s.netRng)
+	}
+	return d
 }
