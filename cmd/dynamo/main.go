@@ -1,6 +1,6 @@
-// Command dynamo is the project's one binary: it runs simulations and checks
-// histories (and, as later issues land, sweeps, real nodes and clusters,
-// experiments and benchmarks).
+// Command dynamo is the project's one binary: it runs simulations, sweeps
+// seeds, checks histories and regenerates the paper's evaluation (and, as
+// later issues land, runs real nodes and clusters and benchmarks them).
 package main
 
 import (
@@ -22,6 +22,7 @@ commands:
   sim     run one seeded simulation, check it, print a summary and its trace hash
   check   check a saved history file
   sweep   run a range of seeds in parallel, print failing seeds and a summary
+  experiment  regenerate the paper's figures and tables (CSV, PNG, SVG, RESULTS.md)
 
 Run 'dynamo <command> -h' for a command's flags.
 `
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSim(args[1:], stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "experiment":
+		return runExperiment(args[1:], stdout, stderr)
 	case "sweep":
 		return runSweep(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
