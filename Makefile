@@ -6,12 +6,12 @@ FUZZTIME ?= 5s
 SEEDS   ?= 1-10000
 DYNAMO  := $(GO) run ./cmd/dynamo
 
-.PHONY: test unit race fuzz lint sweeps sim sweep bench build
+.PHONY: test unit race fuzz lint sweeps experiments-quick sim sweep figures bench build
 
 ## test: everything CI runs (unit, simulation and checker tests, race detector
 ## on disk/ and net/, a short fuzz of every decoder, lint, and 200-seed sweeps
 ## under the nemesis). Under 5 minutes on 2 cores.
-test: lint unit race fuzz sweeps
+test: lint unit race fuzz sweeps experiments-quick
 
 unit:
 	$(GO) test -count=1 ./...
@@ -33,6 +33,16 @@ fuzz:
 sweeps:
 	$(DYNAMO) sweep --seeds 1-200 --nemesis --ops 2000
 	$(DYNAMO) sweep --seeds 1-200 --nemesis --ops 2000 --profile strict --nemesis-off join,leave
+
+# Every experiment at quick scale (under 2 minutes), outputs thrown away: the
+# shape tests in experiments/ assert the paper's claims on the same runs.
+experiments-quick:
+	out=$$(mktemp -d) && $(DYNAMO) experiment all --scale quick --out $$out && rm -rf $$out
+
+## figures: every experiment at full scale (under 10 minutes), into the
+## committed experiments/results/ and experiments/RESULTS.md.
+figures:
+	$(DYNAMO) experiment all --scale full --seed 1 --out experiments/results --results experiments/RESULTS.md
 
 ## sweep: the long sweep (SEEDS, default 1-10000) under the nemesis.
 sweep:
