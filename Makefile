@@ -26,6 +26,8 @@ fuzz:
 	$(GO) test ./core/causality -run '^$$' -fuzz '^FuzzDecodeClock$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./core -run '^$$' -fuzz '^FuzzDecodeContext$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./disk -run '^$$' -fuzz '^FuzzRecover$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./net -run '^$$' -fuzz '^FuzzDecodeMessage$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./net -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME)
 
 # The issue's expected results, 200 seeds each under the full nemesis: the
 # default profile keeps every must-hold check (no invented value, no
