@@ -4,8 +4,11 @@
 // The simulator's crash and restart feed the same Recover the bytes its
 // simulated disk kept, so recovery is exercised in every simulated crash.
 //
-// Still to come here (issue 4): the log file with group commit, snapshots and
-// compaction, and the durable hint store.
+// The WAL is the real driver's log: a directory of segments, group commit
+// (many appends, one fsync, completions only after it), snapshots with
+// compaction by write-then-rename, and recovery of the directory through the
+// same Recover. Hints and the membership table are records in it like any
+// other, so they are as durable as the data.
 //
 // It may import the standard library and core/ (for core.Record); never sim/ or net/.
 package disk
