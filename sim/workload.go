@@ -313,7 +313,7 @@ func (s *Sim) next(c *client) {
 		s.maybeEndScrub()
 		return
 	}
-	if s.cfg.Workload.OpenLoopRate > 0 {
+	if s.cfg.Workload.OpenLoopRate > 0 && !c.robot { // robots loop whatever the humans do
 		s.maybeEndLoad()
 		return
 	}
