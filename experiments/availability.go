@@ -106,7 +106,7 @@ func runAvailability(scale Scale, seed uint64, progress func(done, total int)) (
 	sc := availScaleFor(scale)
 	np, nr := len(availProfiles), len(availRates)
 	runs := make([]availRun, np*nr*sc.seeds)
-	err := beyondParallel(len(runs), progress, func(j int) error {
+	err := runEach(len(runs), progress, func(j int) error {
 		pi, ri, k := j/(nr*sc.seeds), (j/sc.seeds)%nr, j%sc.seeds
 		cfg, err := availConfig(availProfiles[pi], seed+uint64(k), availRates[ri], sc.ops)
 		if err != nil {

@@ -3,9 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/dynamo-replay/dynamo/sim"
@@ -272,48 +270,6 @@ func (r *divRun) meanVersions() float64 {
 // paper's "number of divergent versions", per read.
 func (r *divRun) extra() float64 { return r.meanVersions() - 1 }
 
-// divParallel runs job(0..n-1) on up to GOMAXPROCS goroutines (each job one
-// single-threaded simulator run writing its own slot) and reports progress
-// from the calling goroutine only. It returns the lowest-numbered job's error.
-func divParallel(n int, job func(i int) error, progress func(done, total int)) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	for range max(1, min(n, runtime.GOMAXPROCS(0))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = job(i)
-				done <- struct{}{}
-			}
-		}()
-	}
-	go func() {
-		for i := range n {
-			next <- i
-		}
-		close(next)
-	}()
-	if progress != nil {
-		progress(0, n)
-	}
-	for k := range n {
-		<-done
-		if progress != nil {
-			progress(k+1, n)
-		}
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // divData is every run of one experiment.
 type divData struct {
 	Scale Scale
@@ -334,7 +290,7 @@ func divMeasure(scale Scale, seed uint64, progress func(done, total int)) (*divD
 	// so that the others fill the gaps.
 	sort.SliceStable(jobs, func(a, b int) bool { return runs[jobs[a].point].Robots > runs[jobs[b].point].Robots })
 	out := make([]*divRun, len(jobs))
-	err := divParallel(len(jobs), func(i int) error {
+	err := runEach(len(jobs), progress, func(i int) error {
 		pt := &runs[jobs[i].point]
 		r, err := divExecute(seed, jobs[i].rep, pt)
 		if err != nil {
@@ -342,7 +298,7 @@ func divMeasure(scale Scale, seed uint64, progress func(done, total int)) (*divD
 		}
 		out[i] = r
 		return nil
-	}, progress)
+	})
 	if err != nil {
 		return nil, err
 	}

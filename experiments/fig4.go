@@ -54,7 +54,7 @@ type fig4Data struct {
 func runFig4(scale Scale, seed uint64, progress func(done, total int)) (*Result, *fig4Data, error) {
 	setup := fig4Setup()
 	days := fig4Days(scale)
-	runs, err := latParallel(days, func(d int) (*latHourly, error) {
+	runs, err := runParallel(days, func(d int) (*latHourly, error) {
 		return latRunHourly(setup.config(latSeed(seed, d), 24), setup.Hour, 24)
 	}, progress)
 	if err != nil {

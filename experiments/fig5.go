@@ -68,7 +68,7 @@ func runFig5(scale Scale, seed uint64, progress func(done, total int)) (*Result,
 		crash fig5Crash
 	}
 	runSeed := latSeed(seed, 0)
-	res, err := latParallel(3, func(i int) (out, error) {
+	res, err := runParallel(3, func(i int) (out, error) {
 		switch i {
 		case 0, 1:
 			s := setup

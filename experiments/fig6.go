@@ -3,10 +3,8 @@ package experiments
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/dynamo-replay/dynamo/sim"
@@ -224,48 +222,6 @@ func fig6Imbalance(counts []uint64) (twoSided, above float64) {
 	return float64(two) / n, float64(up) / n
 }
 
-// fig6Parallel runs job(0..n-1) on up to GOMAXPROCS goroutines, each job one
-// single-threaded simulator run writing its own slot, and reports progress
-// from the calling goroutine only. It returns the lowest-numbered job's error.
-func fig6Parallel(n int, job func(i int) error, progress func(done, total int)) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	for range max(1, min(n, runtime.GOMAXPROCS(0))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = job(i)
-				done <- struct{}{}
-			}
-		}()
-	}
-	go func() {
-		for i := range n {
-			next <- i
-		}
-		close(next)
-	}()
-	if progress != nil {
-		progress(0, n)
-	}
-	for k := range n {
-		<-done
-		if progress != nil {
-			progress(k+1, n)
-		}
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // fig6Data is every day of every setup.
 type fig6Data struct {
 	Scale  Scale
@@ -286,11 +242,11 @@ func fig6Measure(scale Scale, seed uint64, progress func(done, total int)) (*fig
 	// The biggest clusters first, so that the small runs fill the gaps.
 	sort.SliceStable(jobs, func(a, b int) bool { return setups[jobs[a].setup].Nodes > setups[jobs[b].setup].Nodes })
 	out := make([]*fig6Day, len(jobs))
-	err := fig6Parallel(len(jobs), func(i int) error {
+	err := runEach(len(jobs), progress, func(i int) error {
 		d, err := fig6RunDay(setups[jobs[i].setup], jobs[i].setup, jobs[i].day, seed)
 		out[i] = d
 		return err
-	}, progress)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/dynamo-replay/dynamo/checks"
@@ -190,50 +188,6 @@ func latRunHourly(cfg sim.Config, hour time.Duration, hours int) (*latHourly, er
 		return nil, fmt.Errorf("seed %d: the operation budget ran out before hour %d", cfg.Seed, hours)
 	}
 	return h, nil
-}
-
-// latParallel runs jobs 0..n-1 on up to GOMAXPROCS goroutines and reports
-// progress from the calling goroutine only. Results are indexed by job, so
-// they do not depend on scheduling.
-func latParallel[T any](n int, job func(i int) (T, error), progress func(done, total int)) ([]T, error) {
-	out := make([]T, n)
-	errs := make([]error, n)
-	next := make(chan int)
-	done := make(chan int)
-	workers := min(n, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = job(i)
-				done <- i
-			}
-		}()
-	}
-	go func() {
-		for i := range n {
-			next <- i
-		}
-		close(next)
-	}()
-	if progress != nil {
-		progress(0, n)
-	}
-	for k := range n {
-		<-done
-		if progress != nil {
-			progress(k+1, n)
-		}
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // latSeed derives the seed of run i of an experiment (splitmix64), so that

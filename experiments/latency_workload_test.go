@@ -29,7 +29,7 @@ func TestLatencyRunsReplay(t *testing.T) {
 
 func TestLatencyParallelKeepsOrder(t *testing.T) {
 	var seen []int
-	out, err := latParallel(7, func(i int) (int, error) { return i * i, nil }, func(done, total int) {
+	out, err := runParallel(7, func(i int) (int, error) { return i * i, nil }, func(done, total int) {
 		if total != 7 {
 			t.Errorf("total %d", total)
 		}

@@ -112,7 +112,7 @@ func runPBS(scale Scale, seed uint64, progress func(done, total int)) (*Result, 
 	}
 	outs := make([]pbsSetOut, len(pbsSettings))
 	// Two jobs per setting: the visibility and the staleness workload.
-	err := beyondParallel(2*len(pbsSettings), progress, func(j int) error {
+	err := runEach(2*len(pbsSettings), progress, func(j int) error {
 		s := pbsSettings[j/2]
 		o := &outs[j/2]
 		cfg := pbsConfig(seed, s, sc.keys)

@@ -5,68 +5,8 @@ import (
 
 	"github.com/dynamo-replay/dynamo/sim"
 	"math"
-	"runtime"
 	"strconv"
-	"sync"
 )
-
-// beyondParallel runs job(0..n-1) on up to GOMAXPROCS goroutines. Each job is
-// one or more single-threaded simulator runs that write their result into a
-// slot of their own, so the output does not depend on the order in which jobs
-// finish. progress is called from the calling goroutine only. The error of
-// the lowest-numbered failing job is returned.
-func beyondParallel(n int, progress func(done, total int), job func(i int) error) error {
-	if n == 0 {
-		return nil
-	}
-	workers := max(1, min(runtime.GOMAXPROCS(0), n))
-	next := make(chan int)
-	type doneJob struct {
-		i   int
-		err error
-	}
-	done := make(chan doneJob)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				var err error
-				func() {
-					defer func() {
-						if p := recover(); p != nil {
-							err = fmt.Errorf("job %d panicked: %v", i, p)
-						}
-					}()
-					err = job(i)
-				}()
-				done <- doneJob{i, err}
-			}
-		}()
-	}
-	go func() {
-		for i := range n {
-			next <- i
-		}
-		close(next)
-	}()
-	errs := make([]error, n)
-	for k := 1; k <= n; k++ {
-		d := <-done
-		errs[d.i] = d.err
-		if progress != nil {
-			progress(k, n)
-		}
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // beyondWilson is the Wilson score interval (95%) of k successes out of n.
 func beyondWilson(k, n int) (lo, hi float64) {

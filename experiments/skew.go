@@ -80,7 +80,7 @@ func runSkew(scale Scale, seed uint64, progress func(done, total int)) (*Result,
 	sc := skewScaleFor(scale)
 	nm, ns := len(skewModes), len(skewValues)
 	runs := make([]skewRun, nm*ns*sc.seeds)
-	err := beyondParallel(len(runs), progress, func(j int) error {
+	err := runEach(len(runs), progress, func(j int) error {
 		mi, si, k := j/(ns*sc.seeds), (j/sc.seeds)%ns, j%sc.seeds
 		cfg := skewConfig(seed+uint64(k), skewModes[mi], skewValues[si], sc.ops)
 		s, err := sim.New(cfg)

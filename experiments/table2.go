@@ -68,7 +68,7 @@ type table2Data struct {
 func runTable2(scale Scale, seed uint64, progress func(done, total int)) (*Result, *table2Data, error) {
 	setup := table2Setup(scale)
 	runSeed := latSeed(seed, 0)
-	arms, err := latParallel(2, func(i int) (table2Arm, error) {
+	arms, err := runParallel(2, func(i int) (table2Arm, error) {
 		s := setup
 		s.Routing = sim.ServerDriven
 		if i == 1 {
