@@ -19,28 +19,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: dynamo check FILE [--viz OUT.html] [--json] [--timeout D]")
 		fs.PrintDefaults()
 	}
-	// Accept flags before or after the file name.
-	var file string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if err == flag.ErrHelp {
-				return exitOK
-			}
-			return exitBadArgs
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if file != "" {
-			fmt.Fprintf(stderr, "dynamo check: more than one file (%q and %q)\n", file, fs.Arg(0))
-			return exitBadArgs
-		}
-		file, rest = fs.Arg(0), fs.Args()[1:]
-	}
-	if file == "" {
-		fs.Usage()
-		return exitBadArgs
+	file, code, ok := parseOneArgument(fs, args, "file", stderr)
+	if !ok {
+		return code
 	}
 	h, err := checks.Load(file)
 	if err != nil {

@@ -27,27 +27,9 @@ func runExperiment(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	var name string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if err == flag.ErrHelp {
-				return exitOK
-			}
-			return exitBadArgs
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if name != "" {
-			fmt.Fprintf(stderr, "dynamo experiment: more than one experiment (%q and %q)\n", name, fs.Arg(0))
-			return exitBadArgs
-		}
-		name, rest = fs.Arg(0), fs.Args()[1:]
-	}
-	if name == "" {
-		fs.Usage()
-		return exitBadArgs
+	name, code, ok := parseOneArgument(fs, args, "experiment", stderr)
+	if !ok {
+		return code
 	}
 	if *out == "" {
 		fmt.Fprintln(stderr, "dynamo experiment: --out is required")
