@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/dynamo-replay/dynamo/internal/wire"
 
 	"github.com/dynamo-replay/dynamo/core/causality"
 )
@@ -43,13 +44,13 @@ func DecodeContext(b []byte) (Context, error) {
 		return Context{}, fmt.Errorf("context: unknown format %d", b[0])
 	}
 	rest := b[1:]
-	f, k := binary.Uvarint(rest)
+	f, k, err := wire.Uvarint(rest)
 	switch {
-	case k == 0:
+	case errors.Is(err, wire.ErrTruncated):
 		return Context{}, errors.New("context: truncated coordinator field")
-	case k < 0:
+	case errors.Is(err, wire.ErrOverflow):
 		return Context{}, errors.New("context: coordinator field overflows 64 bits")
-	case k != uvarintLen(f):
+	case err != nil:
 		return Context{}, errors.New("context: non-minimal encoding of the coordinator field")
 	}
 	if f > uint64(^NodeID(0))+1 {
@@ -68,15 +69,4 @@ func DecodeContext(b []byte) (Context, error) {
 		c.Fastest, c.HasFastest = NodeID(f-1), true
 	}
 	return c, nil
-}
-
-// uvarintLen is the length of v's minimal varint encoding: decoders accept only
-// that one, so that every value has exactly one encoding.
-func uvarintLen(v uint64) int {
-	n := 1
-	for v >= 0x80 {
-		v >>= 7
-		n++
-	}
-	return n
 }

@@ -25,5 +25,6 @@
 //
 // Package core may import the standard library (never os, net or sync, and
 // nothing that reads the real clock),
-// github.com/google/btree, and its own sub-packages ring and causality.
+// github.com/google/btree, its own sub-packages (ring, causality, merkle), and
+// internal/wire (the canonical varint reader every decoder shares).
 package core

@@ -1,8 +1,11 @@
 package disk
 
 import (
+	"errors"
+
 	"encoding/binary"
 	"fmt"
+	"github.com/dynamo-replay/dynamo/internal/wire"
 	"hash/crc32"
 
 	"github.com/dynamo-replay/dynamo/core"
@@ -126,13 +129,13 @@ func decodeKey(b []byte) (string, []byte, error) {
 // every value has exactly one encoding, so a record re-encodes to the bytes
 // it was read from.
 func uvarint(b []byte, what string, limit uint64) (uint64, int, error) {
-	v, k := binary.Uvarint(b)
+	v, k, err := wire.Uvarint(b)
 	switch {
-	case k == 0:
+	case errors.Is(err, wire.ErrTruncated):
 		return 0, 0, fmt.Errorf("truncated %s", what)
-	case k < 0:
+	case errors.Is(err, wire.ErrOverflow):
 		return 0, 0, fmt.Errorf("%s overflows 64 bits", what)
-	case k != len(binary.AppendUvarint(nil, v)):
+	case err != nil:
 		return 0, 0, fmt.Errorf("non-minimal encoding of %s", what)
 	case v > limit:
 		return 0, 0, fmt.Errorf("%s %d exceeds %d", what, v, limit)

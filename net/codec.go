@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/dynamo-replay/dynamo/internal/wire"
 	"math"
 	"strings"
 
@@ -511,16 +512,9 @@ func (d *decoder) uvarint(field string) uint64 {
 	if d.err != nil {
 		return 0
 	}
-	x, n := binary.Uvarint(d.b[d.off:])
-	switch {
-	case n == 0:
-		d.fail(field, "input ends inside a varint")
-		return 0
-	case n < 0:
-		d.fail(field, "varint overflows 64 bits")
-		return 0
-	case n != uvarintLen(x):
-		d.fail(field, "non-minimal varint (%d bytes for %d)", n, x)
+	x, n, err := wire.Uvarint(d.b[d.off:])
+	if err != nil {
+		d.fail(field, "%v", err)
 		return 0
 	}
 	d.off += n
@@ -531,16 +525,9 @@ func (d *decoder) varint(field string) int64 {
 	if d.err != nil {
 		return 0
 	}
-	x, n := binary.Varint(d.b[d.off:])
-	switch {
-	case n == 0:
-		d.fail(field, "input ends inside a varint")
-		return 0
-	case n < 0:
-		d.fail(field, "varint overflows 64 bits")
-		return 0
-	case n != varintLen(x):
-		d.fail(field, "non-minimal varint (%d bytes for %d)", n, x)
+	x, n, err := wire.Varint(d.b[d.off:])
+	if err != nil {
+		d.fail(field, "%v", err)
 		return 0
 	}
 	d.off += n
@@ -951,21 +938,4 @@ func fillIndexes(field string, i, j int) string {
 		return fmt.Sprintf(field, i)
 	}
 	return fmt.Sprintf(field, i, j)
-}
-
-func uvarintLen(x uint64) int {
-	n := 1
-	for x >= 0x80 {
-		x >>= 7
-		n++
-	}
-	return n
-}
-
-func varintLen(x int64) int {
-	u := uint64(x) << 1
-	if x < 0 {
-		u = ^u
-	}
-	return uvarintLen(u)
 }

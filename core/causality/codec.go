@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/dynamo-replay/dynamo/internal/wire"
 )
 
 // The encodings are used by the disk log, the wire and the opaque client
@@ -158,16 +159,9 @@ func (d *decoder) uvarint(field string) uint64 {
 	if d.err != nil {
 		return 0
 	}
-	x, n := binary.Uvarint(d.b[d.off:])
-	switch {
-	case n == 0:
-		d.fail(field, "input ends inside a varint")
-		return 0
-	case n < 0:
-		d.fail(field, "varint overflows 64 bits")
-		return 0
-	case n != uvarintLen(x):
-		d.fail(field, "non-minimal varint")
+	x, n, err := wire.Uvarint(d.b[d.off:])
+	if err != nil {
+		d.fail(field, "%v", err)
 		return 0
 	}
 	d.off += n
@@ -178,16 +172,9 @@ func (d *decoder) varint(field string) int64 {
 	if d.err != nil {
 		return 0
 	}
-	x, n := binary.Varint(d.b[d.off:])
-	switch {
-	case n == 0:
-		d.fail(field, "input ends inside a varint")
-		return 0
-	case n < 0:
-		d.fail(field, "varint overflows 64 bits")
-		return 0
-	case n != varintLen(x):
-		d.fail(field, "non-minimal varint")
+	x, n, err := wire.Varint(d.b[d.off:])
+	if err != nil {
+		d.fail(field, "%v", err)
 		return 0
 	}
 	d.off += n
@@ -269,21 +256,4 @@ func (d *decoder) readVersion() Version {
 		d.off += int(n)
 	}
 	return v
-}
-
-func uvarintLen(x uint64) int {
-	n := 1
-	for x >= 0x80 {
-		x >>= 7
-		n++
-	}
-	return n
-}
-
-func varintLen(x int64) int {
-	u := uint64(x) << 1
-	if x < 0 {
-		u = ^u
-	}
-	return uvarintLen(u)
 }
