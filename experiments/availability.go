@@ -112,11 +112,7 @@ func runAvailability(scale Scale, seed uint64, progress func(done, total int)) (
 		if err != nil {
 			return err
 		}
-		s, err := sim.New(cfg)
-		if err != nil {
-			return err
-		}
-		res, err := s.Run()
+		res, err := sim.Run(cfg)
 		if err != nil {
 			return err
 		}

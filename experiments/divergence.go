@@ -182,11 +182,7 @@ func divSeed(seed uint64, j int) uint64 {
 // divExecute runs replicate j of a point and returns its counts.
 func divExecute(seed uint64, j int, pt *divRun) (*divRun, error) {
 	cfg := divConfig(divSeed(seed, j), pt.Robots, pt.Rate, divRunOps)
-	s, err := sim.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.Run()
+	res, err := sim.Run(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -162,11 +162,7 @@ func fig6Seed(seed uint64, setup, day int) uint64 {
 // fig6RunDay simulates one day and counts every node's requests per window.
 func fig6RunDay(st fig6Setup, setup, day int, seed uint64) (*fig6Day, error) {
 	cfg := fig6Config(st, fig6Seed(seed, setup, day))
-	s, err := sim.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.Run()
+	res, err := sim.Run(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -160,11 +160,7 @@ type latHourly struct {
 // latRunHourly runs one configuration and buckets its acknowledged operations by
 // paper hour from the start.
 func latRunHourly(cfg sim.Config, hour time.Duration, hours int) (*latHourly, error) {
-	s, err := sim.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.Run()
+	res, err := sim.Run(cfg)
 	if err != nil {
 		return nil, err
 	}

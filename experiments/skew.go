@@ -83,11 +83,7 @@ func runSkew(scale Scale, seed uint64, progress func(done, total int)) (*Result,
 	err := runEach(len(runs), progress, func(j int) error {
 		mi, si, k := j/(ns*sc.seeds), (j/sc.seeds)%ns, j%sc.seeds
 		cfg := skewConfig(seed+uint64(k), skewModes[mi], skewValues[si], sc.ops)
-		s, err := sim.New(cfg)
-		if err != nil {
-			return err
-		}
-		res, err := s.Run()
+		res, err := sim.Run(cfg)
 		if err != nil {
 			return err
 		}

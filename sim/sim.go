@@ -502,3 +502,13 @@ func panicSite(stack []byte) string {
 // topN is the first n of a preference list, or all of it when the ring has
 // fewer nodes.
 func topN(pref []core.NodeID, n int) []core.NodeID { return pref[:min(n, len(pref))] }
+
+// Run builds a simulation of cfg and runs it: New then Run, for callers that
+// need nothing in between.
+func Run(cfg Config) (*Result, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.Run()
+}
