@@ -20,6 +20,9 @@ func (n *Node) handleAdmin(o origin, op Op) {
 	var next *Membership
 	if op.Kind == OpJoin {
 		next = n.members.WithJoin(n.id, n.cfg.Rand)
+		if self, _ := next.Member(n.id); self.Addr != n.cfg.Addr || self.HTTPAddr != n.cfg.HTTPAddr {
+			next = next.WithAddrs(n.id, n.cfg.Addr, n.cfg.HTTPAddr)
+		}
 		n.probe("join")
 	} else {
 		next = n.members.WithLeave(n.id)

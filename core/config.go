@@ -18,6 +18,11 @@ type Config struct {
 	// membership table when the log holds none. A node that will join later
 	// leaves it nil and sets RingParams and Seeds instead.
 	Ring *ring.Ring
+	// Addr and HTTPAddr are where a real-mode driver reaches this node (see
+	// Member). At boot a member whose entry holds other addresses records
+	// these, so that gossip spreads them; a joining node records them with
+	// its join. The simulator leaves them empty.
+	Addr, HTTPAddr string
 	// RingParams is the partitioning of the cluster a node with no Ring joins.
 	RingParams ring.Params
 	// Seeds are nodes every node knows (section 4.8.2); gossip reaches one of
@@ -194,6 +199,9 @@ func DefaultConfig(id NodeID, r *ring.Ring, rng *rand.Rand) Config {
 
 // Validate reports the first field that makes the configuration unusable.
 func (c *Config) Validate() error {
+	if len(c.Addr) > MaxAddrBytes || len(c.HTTPAddr) > MaxAddrBytes {
+		return fmt.Errorf("core: Addr and HTTPAddr must be at most %d bytes", MaxAddrBytes)
+	}
 	params := c.RingParams
 	if c.Ring != nil {
 		params = c.Ring.Params()

@@ -33,11 +33,21 @@ func (s MemberStatus) String() string {
 	return fmt.Sprintf("status(%d)", s)
 }
 
+// MaxAddrBytes bounds a member's addresses, which codecs check.
+const MaxAddrBytes = 255
+
 // Member is one node's entry in the membership table.
 type Member struct {
 	ID      NodeID
 	Status  MemberStatus
 	Version uint64 // bumped by every change to this entry
+	// Addr and HTTPAddr are where a real-mode driver reaches the node: its
+	// peer (TCP) and client (HTTP) addresses. The core never reads them; it
+	// only carries them in the entry, so that gossip spreads a node's
+	// addresses with its membership and the log keeps them across restarts,
+	// as memberlist carries a node's address with its state. Empty in the
+	// simulator.
+	Addr, HTTPAddr string
 }
 
 // TokenEntry says who owns one token. A removed token stays in the table, so
@@ -84,7 +94,10 @@ func newerMember(a, b Member) bool {
 	if a.Status != b.Status {
 		return a.Status > b.Status
 	}
-	return false
+	if a.Addr != b.Addr {
+		return a.Addr > b.Addr
+	}
+	return a.HTTPAddr > b.HTTPAddr
 }
 
 func newerToken(a, b TokenEntry) bool {
@@ -234,8 +247,7 @@ func (m *Membership) owned() (ids []NodeID, counts []int) {
 // Q/S, which keeps the assignment balanced.
 func (m *Membership) WithJoin(id NodeID, rng *rand.Rand) *Membership {
 	out := m.clone()
-	prev, _ := out.Member(id)
-	out.setMember(Member{ID: id, Status: StatusJoined, Version: prev.Version + 1})
+	out.setMember(out.changed(id, StatusJoined))
 	if m.Params.Strategy != ring.Strategy3 {
 		for added := 0; added < m.Params.T; {
 			t := ring.Token{Hi: rng.Uint64(), Lo: rng.Uint64()}
@@ -276,8 +288,7 @@ func (m *Membership) WithJoin(id NodeID, rng *rand.Rand) *Membership {
 // whichever owns the fewest (strategy 3).
 func (m *Membership) WithLeave(id NodeID) *Membership {
 	out := m.clone()
-	prev, _ := out.Member(id)
-	out.setMember(Member{ID: id, Status: StatusLeaving, Version: prev.Version + 1})
+	out.setMember(out.changed(id, StatusLeaving))
 	out.giveAway(id)
 	return out
 }
@@ -327,7 +338,24 @@ func (m *Membership) giveAway(id NodeID) {
 // WithStatus is the table with id's status changed.
 func (m *Membership) WithStatus(id NodeID, s MemberStatus) *Membership {
 	out := m.clone()
-	prev, _ := out.Member(id)
-	out.setMember(Member{ID: id, Status: s, Version: prev.Version + 1})
+	out.setMember(out.changed(id, s))
 	return out
+}
+
+// WithAddrs is the table with id's addresses changed, its status kept; id
+// must be a member (a joining node records its addresses with its join).
+func (m *Membership) WithAddrs(id NodeID, addr, httpAddr string) *Membership {
+	out := m.clone()
+	e, _ := out.Member(id)
+	e.Addr, e.HTTPAddr, e.Version = addr, httpAddr, e.Version+1
+	out.setMember(e)
+	return out
+}
+
+// changed is id's entry with status s and the next version; the addresses
+// stay.
+func (m *Membership) changed(id NodeID, s MemberStatus) Member {
+	e, _ := m.Member(id)
+	e.ID, e.Status, e.Version = id, s, e.Version+1
+	return e
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -109,4 +110,36 @@ func TestStaleMembershipBugIgnoresNewerEntries(t *testing.T) {
 	merged, changed = old.Merge(newer, false)
 	require.True(t, changed)
 	require.Equal(t, newer.Epoch(), merged.Epoch())
+}
+
+func TestBootRecordsAddressesOnceAndChangesKeepThem(t *testing.T) {
+	addrs := func(cfg *Config) {
+		cfg.Addr = fmt.Sprintf("10.0.0.%d:7000", cfg.ID)
+		cfg.HTTPAddr = fmt.Sprintf("10.0.0.%d:8000", cfg.ID)
+	}
+	c := newCluster(t, addrs)
+	c.boot(1)
+	for len(c.pendingWrites(1)) > 0 {
+		c.completeWrite(1)
+	}
+	self := c.nodes[1].Status().Member
+	require.Equal(t, "10.0.0.1:7000", self.Addr)
+	require.Equal(t, "10.0.0.1:8000", self.HTTPAddr)
+	require.Equal(t, uint64(2), self.Version, "the bootstrap entry is version 1; recording addresses is one change")
+
+	// A restart with the same addresses changes nothing; a leave keeps them.
+	c.restart(1)
+	require.Equal(t, self, c.nodes[1].Status().Member)
+	left := c.nodes[1].Membership().WithLeave(1)
+	e, _ := left.Member(1)
+	require.Equal(t, self.Addr, e.Addr)
+	require.Equal(t, self.Version+1, e.Version)
+
+	// Gossip carries them: an entry with the same version but other
+	// addresses loses deterministically, a newer one wins.
+	other := c.nodes[1].Membership().WithAddrs(1, "10.9.9.9:1", "10.9.9.9:2")
+	merged, changed := c.nodes[1].Membership().Merge(other, false)
+	require.True(t, changed)
+	e, _ = merged.Member(1)
+	require.Equal(t, "10.9.9.9:1", e.Addr)
 }

@@ -194,6 +194,9 @@ func (n *Node) handleBoot() {
 	if n.cfg.BufferedWrites {
 		n.timers.push(n.now.Mono+n.cfg.FlushInterval, timerFlush, 0)
 	}
+	if self, ok := n.members.Member(n.id); ok && (self.Addr != n.cfg.Addr || self.HTTPAddr != n.cfg.HTTPAddr) {
+		n.adoptMembership(n.members.WithAddrs(n.id, n.cfg.Addr, n.cfg.HTTPAddr))
+	}
 	if self, ok := n.members.Member(n.id); ok && self.Status == StatusLeaving {
 		// A crash lost the hand-over in progress: plan it again, from
 		// everything this node holds.

@@ -9,7 +9,7 @@ import (
 )
 
 // appendMembership encodes a membership table: the ring parameters, then
-// (id, status, version) per member, then (token, owner, removed, version) per
+// (id, status, version, peer address, HTTP address) per member, then (token, owner, removed, version) per
 // token, both in the table's sorted order.
 func appendMembership(dst []byte, m *core.Membership) []byte {
 	dst = binary.AppendUvarint(dst, uint64(m.Params.Strategy))
@@ -20,6 +20,10 @@ func appendMembership(dst []byte, m *core.Membership) []byte {
 		dst = binary.AppendUvarint(dst, uint64(x.ID))
 		dst = append(dst, byte(x.Status))
 		dst = binary.AppendUvarint(dst, x.Version)
+		dst = binary.AppendUvarint(dst, uint64(len(x.Addr)))
+		dst = append(dst, x.Addr...)
+		dst = binary.AppendUvarint(dst, uint64(len(x.HTTPAddr)))
+		dst = append(dst, x.HTTPAddr...)
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(m.Tokens)))
 	for _, t := range m.Tokens {
@@ -75,11 +79,13 @@ func decodeMembership(b []byte) (*core.Membership, []byte, error) {
 	m.Params.Strategy = ring.Strategy(r.uvarint("strategy", 3))
 	m.Params.T = int(r.uvarint("tokens per node", 1<<24))
 	m.Params.Q = int(r.uvarint("partitions", 1<<24))
-	nm := r.uvarint("member count", uint64(len(r.b))/3)
+	nm := r.uvarint("member count", uint64(len(r.b))/5)
 	for i := uint64(0); i < nm && r.err == nil; i++ {
 		id := core.NodeID(r.uvarint("member id", uint64(^core.NodeID(0))))
 		st := r.bytes("member status", 1)
 		ver := r.uvarint("member version", ^uint64(0))
+		addr := r.bytes("member address", int(r.uvarint("member address length", core.MaxAddrBytes)))
+		httpAddr := r.bytes("member HTTP address", int(r.uvarint("member HTTP address length", core.MaxAddrBytes)))
 		if r.err == nil {
 			status := core.MemberStatus(st[0])
 			if status < core.StatusJoined || status > core.StatusLeft {
@@ -88,7 +94,7 @@ func decodeMembership(b []byte) (*core.Membership, []byte, error) {
 			if len(m.Members) > 0 && m.Members[len(m.Members)-1].ID >= id {
 				return nil, nil, fmt.Errorf("membership: members out of order at %d", id)
 			}
-			m.Members = append(m.Members, core.Member{ID: id, Status: status, Version: ver})
+			m.Members = append(m.Members, core.Member{ID: id, Status: status, Version: ver, Addr: string(addr), HTTPAddr: string(httpAddr)})
 		}
 	}
 	nt := r.uvarint("token count", uint64(len(r.b))/19)

@@ -16,7 +16,7 @@ func sampleMembership(t *testing.T, strategy ring.Strategy) *core.Membership {
 	require.NoError(t, err)
 	r, err := ring.New(p, members)
 	require.NoError(t, err)
-	m := core.BootstrapMembership(r).WithJoin(5, rand.New(rand.NewPCG(3, 4))).WithLeave(2)
+	m := core.BootstrapMembership(r).WithJoin(5, rand.New(rand.NewPCG(3, 4))).WithLeave(2).WithAddrs(3, "127.0.0.1:7003", "127.0.0.1:8003")
 	return m
 }
 
@@ -29,6 +29,8 @@ func TestMembershipRecordRoundTrip(t *testing.T) {
 		require.Len(t, rec.Records, 1)
 		require.Equal(t, m, rec.Records[0].Membership)
 		require.Equal(t, m.Epoch(), rec.Records[0].Membership.Epoch())
+		self, _ := rec.Records[0].Membership.Member(3)
+		require.Equal(t, "127.0.0.1:8003", self.HTTPAddr)
 	}
 }
 

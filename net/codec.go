@@ -88,7 +88,7 @@ const (
 const (
 	minStringSize   = 1      // length
 	minSiblingSize  = 2      // flags, value length
-	minMemberSize   = 3      // id, status, version
+	minMemberSize   = 5      // id, status, version, two address lengths
 	minTokenSize    = 16 + 3 // token, owner, removed, version
 	minRootSize     = 1 + 16 // range, hash
 	minHashSize     = 16
@@ -282,9 +282,15 @@ func (e *encoder) membership(m *core.Membership) {
 			e.fail("Table.Members", "member %d does not follow member %d (sorted by id, without duplicates)", x.ID, m.Members[i-1].ID)
 			return
 		}
+		if len(x.Addr) > core.MaxAddrBytes || len(x.HTTPAddr) > core.MaxAddrBytes {
+			e.fail("Table.Members", "member %d has an address over %d bytes", x.ID, core.MaxAddrBytes)
+			return
+		}
 		e.nodeID(x.ID)
 		e.b = append(e.b, byte(x.Status))
 		e.uvarint(x.Version)
+		e.string(x.Addr)
+		e.string(x.HTTPAddr)
 	}
 	e.uvarint(uint64(len(m.Tokens)))
 	for i, t := range m.Tokens {
@@ -609,6 +615,17 @@ func (d *decoder) raw(field string) []byte {
 
 func (d *decoder) string(field string) string { return string(d.raw(field)) }
 
+func (d *decoder) boundedString(field string, limit int) string {
+	start := d.off
+	s := d.raw(field)
+	if d.err == nil && len(s) > limit {
+		d.off = start
+		d.fail(field, "length %d exceeds the limit of %d", len(s), limit)
+		return ""
+	}
+	return string(s)
+}
+
 func (d *decoder) bytes(field string) []byte {
 	s := d.raw(field)
 	if len(s) == 0 {
@@ -708,6 +725,8 @@ func (d *decoder) membership() *core.Membership {
 		statusAt := d.off
 		x.Status = core.MemberStatus(d.byte("Table.Members[%d].Status"))
 		x.Version = d.uvarint("Table.Members[%d].Version")
+		x.Addr = d.boundedString("Table.Members[%d].Addr", core.MaxAddrBytes)
+		x.HTTPAddr = d.boundedString("Table.Members[%d].HTTPAddr", core.MaxAddrBytes)
 		if d.err != nil {
 			break
 		}

@@ -111,9 +111,11 @@ func genMembership(t *rapid.T) *core.Membership {
 	slices.Sort(ids)
 	for _, id := range ids {
 		m.Members = append(m.Members, core.Member{
-			ID:      core.NodeID(id),
-			Status:  core.MemberStatus(rapid.IntRange(int(core.StatusJoined), int(core.StatusLeft)).Draw(t, "status")),
-			Version: rapid.Uint64().Draw(t, "member version"),
+			ID:       core.NodeID(id),
+			Status:   core.MemberStatus(rapid.IntRange(int(core.StatusJoined), int(core.StatusLeft)).Draw(t, "status")),
+			Version:  rapid.Uint64().Draw(t, "member version"),
+			Addr:     rapid.StringN(0, 20, core.MaxAddrBytes).Draw(t, "addr"),
+			HTTPAddr: rapid.StringN(0, 20, core.MaxAddrBytes).Draw(t, "http addr"),
 		})
 	}
 	his := rapid.SliceOfNDistinct(rapid.Uint64(), 0, 6, rapid.ID[uint64]).Draw(t, "token his")
@@ -369,7 +371,7 @@ func (e enc) raw(b ...byte) enc   { return append(e, b...) }
 func (e enc) z(n int) enc         { return append(e, make([]byte, n)...) }
 func head(typ byte) enc           { return enc{FormatV1, typ} }
 func versions0(e enc) enc         { return e.raw(1, 0) } // causality format, no versions
-func member(e enc, id uint64) enc { return e.u(id).raw(byte(core.StatusJoined)).u(1) }
+func member(e enc, id uint64) enc { return e.u(id).raw(byte(core.StatusJoined)).u(1).u(0).u(0) }
 
 func TestDecodeMalformed(t *testing.T) {
 	valid := func(m core.Message) []byte {
@@ -416,8 +418,9 @@ func TestDecodeMalformed(t *testing.T) {
 		{"sibling deleted not a bool", head(typeForwardReply).u(1).raw(0).u(1).raw(2, 0).u(0).u(0), "Result.Siblings[0].Deleted: boolean byte 0x2"},
 		{"coordinator over 16 bits", head(typeForwardReply).u(1).raw(0).u(0).u(0).u(70000), "Result.Coordinator: 70000 exceeds the maximum 65535"},
 		{"table truncated", head(typeGossip).u(3), "Gossip.Table.Params.T: input ends"},
-		{"member status zero", head(typeGossip).u(3).u(1).u(8).u(1).u(1).raw(0).u(1).u(0), "Gossip.Table.Members[0].Status: unknown status 0"},
-		{"member status four", head(typeGossip).u(3).u(1).u(8).u(1).u(1).raw(4).u(1).u(0), "Members[0].Status: unknown status 4"},
+		{"member status zero", head(typeGossip).u(3).u(1).u(8).u(1).u(1).raw(0).u(1).u(0).u(0).u(0), "Gossip.Table.Members[0].Status: unknown status 0"},
+		{"member status four", head(typeGossip).u(3).u(1).u(8).u(1).u(1).raw(4).u(1).u(0).u(0).u(0), "Members[0].Status: unknown status 4"},
+		{"member address too long", head(typeGossip).u(3).u(1).u(8).u(1).u(1).raw(1).u(1).u(256).z(256).u(0).u(0), "Gossip.Table.Members[0].Addr: length 256 exceeds the limit of 255"},
 		{"members unsorted", member(member(head(typeGossipReply).u(3).u(1).u(8).u(2), 5), 5).u(0), "GossipReply.Table.Members[1].ID: member 5 does not follow member 5"},
 		{"token count too large", member(head(typeGossip).u(3).u(1).u(8).u(1), 1).u(2).z(19), "Gossip.Table.Tokens count: count 2 exceeds the 1"},
 		{"tokens unsorted", member(head(typeGossip).u(3).u(1).u(8).u(1), 1).u(2).z(16).u(1).raw(0).u(1).z(16).u(1).raw(0).u(1), "Gossip.Table.Tokens[1].Token: token does not follow"},
@@ -583,4 +586,21 @@ func BenchmarkDecodeMessage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestMembershipRoundTripsAndRejectsDamage(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := genMembership(t)
+		b, err := AppendMembership(nil, m)
+		require.NoError(t, err)
+		got, err := DecodeMembership(b)
+		require.NoError(t, err)
+		require.Equal(t, m, got)
+		if len(b) > 0 {
+			_, err = DecodeMembership(b[:len(b)-1])
+			require.ErrorIs(t, err, ErrMalformed)
+		}
+		_, err = DecodeMembership(append(b, 0))
+		require.ErrorIs(t, err, ErrMalformed)
+	})
 }
