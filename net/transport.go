@@ -99,6 +99,11 @@ type Config struct {
 	// restarts after a long healthy run is redialled at once. Defaults
 	// 50ms and 5s.
 	BackoffMin, BackoffMax time.Duration
+	// Advertise is the address this node's hello tells acceptors to dial
+	// back, for peers that know no address for it yet. Default: the
+	// listener's address unless it is a wildcard (0.0.0.0, [::]), which
+	// another host could not dial.
+	Advertise string
 	// Logf, when set, receives connection events and dropped input
 	// (refusals, dial failures, malformed frames). It must be safe for
 	// concurrent use.
@@ -168,6 +173,11 @@ func ListenConfig(addr string, cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("net: node %d: %w", cfg.Self, err)
 	}
+	if cfg.Advertise == "" {
+		if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+			cfg.Advertise = a.String()
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Transport{
 		cfg:     cfg,
@@ -224,6 +234,18 @@ func (t *Transport) SetPeer(id core.NodeID, addr string) {
 	select {
 	case p.redial <- struct{}{}:
 	default:
+	}
+}
+
+// learnPeer records addr for id if no address is known for it: a hello's
+// address serves nodes that are not in the membership yet, while a known
+// address comes from the membership table, which is versioned and so wins.
+func (t *Transport) learnPeer(id core.NodeID, addr string) {
+	t.mu.RLock()
+	p := t.peers[id]
+	t.mu.RUnlock()
+	if p == nil || *p.addr.Load() == "" {
+		t.SetPeer(id, addr)
 	}
 }
 
@@ -343,7 +365,8 @@ func (t *Transport) serve(c net.Conn) {
 	defer t.untrack(c)
 	c.SetDeadline(time.Now().Add(t.cfg.HandshakeTimeout))
 	r := bufio.NewReaderSize(c, 64<<10)
-	from, err := acceptHandshake(r, bufio.NewWriterSize(c, 256), t.cfg.Cluster, t.cfg.Self)
+	hello, err := acceptHandshake(r, bufio.NewWriterSize(c, 256), t.cfg.Cluster, t.cfg.Self)
+	from := hello.node
 	if err != nil {
 		if _, ok := err.(*refusal); ok {
 			t.stats.refused.Add(1)
@@ -355,6 +378,9 @@ func (t *Transport) serve(c net.Conn) {
 	}
 	c.SetDeadline(time.Time{})
 	t.stats.accepted.Add(1)
+	if hello.addr != "" {
+		t.learnPeer(from, hello.addr)
+	}
 	var buf []byte
 	for {
 		payload, err := ReadFrame(r, buf, t.cfg.MaxFrame)
@@ -513,7 +539,7 @@ func (p *peer) dial(addr string) (*outConn, error) {
 	conn.SetDeadline(time.Now().Add(t.cfg.HandshakeTimeout))
 	r := bufio.NewReaderSize(conn, 512)
 	w := bufio.NewWriterSize(conn, 64<<10)
-	if err := dialHandshake(r, w, t.cfg.Cluster, t.cfg.Self, p.id); err != nil {
+	if err := dialHandshake(r, w, t.cfg.Cluster, t.cfg.Self, p.id, t.cfg.Advertise); err != nil {
 		t.untrack(conn)
 		return nil, err
 	}

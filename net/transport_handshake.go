@@ -14,7 +14,10 @@ import (
 // reason and closes the connection. Each frame's payload is
 //
 //	magic "DYNW", protocol version byte, kind byte, then
-//	hello:   cluster (uvarint length, bytes), node id (uvarint)
+//	hello:   cluster (uvarint length, bytes), node id (uvarint), the
+//	         address the dialer listens on (uvarint length, bytes; may be
+//	         empty), so that a node can answer one that is not yet a member
+//	         (a joining node gossiping with its seed)
 //	welcome: node id (uvarint)
 //	refusal: reason (uvarint length, bytes)
 //
@@ -38,7 +41,7 @@ const (
 const (
 	MaxClusterName    = 255
 	maxRefusalReason  = 1024
-	maxHandshakeFrame = len(handshakeMagic) + 2 + 2 + maxRefusalReason + 8
+	maxHandshakeFrame = len(handshakeMagic) + 2 + 2 + maxRefusalReason + 8 + 2 + core.MaxAddrBytes
 )
 
 // ErrRefused is wrapped by the dialer's error when the acceptor refused the
@@ -53,6 +56,7 @@ type handshake struct {
 	version byte
 	cluster string // hello
 	node    core.NodeID
+	addr    string // hello
 	reason  string // refusal
 }
 
@@ -64,6 +68,8 @@ func appendHandshake(dst []byte, h handshake) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(h.cluster)))
 		dst = append(dst, h.cluster...)
 		dst = binary.AppendUvarint(dst, uint64(h.node))
+		dst = binary.AppendUvarint(dst, uint64(len(h.addr)))
+		dst = append(dst, h.addr...)
 	case kindWelcome:
 		dst = binary.AppendUvarint(dst, uint64(h.node))
 	case kindRefusal:
@@ -93,6 +99,7 @@ func decodeHandshake(b []byte) (handshake, error) {
 			d.fail("cluster", "%d bytes, over the limit of %d", len(h.cluster), MaxClusterName)
 		}
 		h.node = d.nodeID("node id")
+		h.addr = d.boundedString("address", core.MaxAddrBytes)
 	case kindWelcome:
 		h.node = d.nodeID("node id")
 	case kindRefusal:
@@ -126,8 +133,8 @@ func readHandshake(r *bufio.Reader) (handshake, error) {
 }
 
 // dialHandshake runs the dialer's side: hello, then a welcome from node want.
-func dialHandshake(r *bufio.Reader, w *bufio.Writer, cluster string, self, want core.NodeID) error {
-	if err := writeHandshake(w, handshake{kind: kindHello, version: ProtocolVersion, cluster: cluster, node: self}); err != nil {
+func dialHandshake(r *bufio.Reader, w *bufio.Writer, cluster string, self, want core.NodeID, advertise string) error {
+	if err := writeHandshake(w, handshake{kind: kindHello, version: ProtocolVersion, cluster: cluster, node: self, addr: advertise}); err != nil {
 		return fmt.Errorf("sending hello: %w", err)
 	}
 	h, err := readHandshake(r)
@@ -154,7 +161,7 @@ func (r *refusal) Error() string { return "refused a peer: " + r.reason }
 
 // acceptHandshake runs the acceptor's side and returns the dialer's node id.
 // A refused dialer is sent the reason and the error is a *refusal.
-func acceptHandshake(r *bufio.Reader, w *bufio.Writer, cluster string, self core.NodeID) (core.NodeID, error) {
+func acceptHandshake(r *bufio.Reader, w *bufio.Writer, cluster string, self core.NodeID) (handshake, error) {
 	h, err := readHandshake(r)
 	var reason string
 	switch {
@@ -163,7 +170,7 @@ func acceptHandshake(r *bufio.Reader, w *bufio.Writer, cluster string, self core
 			reason = err.Error()
 			break
 		}
-		return 0, fmt.Errorf("reading hello: %w", err)
+		return handshake{}, fmt.Errorf("reading hello: %w", err)
 	case h.version != ProtocolVersion:
 		reason = fmt.Sprintf("protocol version %d, this node speaks %d", h.version, ProtocolVersion)
 	case h.kind != kindHello:
@@ -179,10 +186,10 @@ func acceptHandshake(r *bufio.Reader, w *bufio.Writer, cluster string, self core
 		}
 		// Best effort: the dialer may be gone, or not a dynamo node at all.
 		_ = writeHandshake(w, handshake{kind: kindRefusal, version: ProtocolVersion, reason: reason})
-		return 0, &refusal{reason}
+		return handshake{}, &refusal{reason}
 	}
 	if err := writeHandshake(w, handshake{kind: kindWelcome, version: ProtocolVersion, node: self}); err != nil {
-		return 0, fmt.Errorf("sending welcome to node %d: %w", h.node, err)
+		return handshake{}, fmt.Errorf("sending welcome to node %d: %w", h.node, err)
 	}
-	return h.node, nil
+	return h, nil
 }

@@ -159,13 +159,13 @@ func TestHandshake(t *testing.T) {
 		go func() {
 			defer c2.Close()
 			from, err := acceptHandshake(bufio.NewReader(c2), bufio.NewWriter(c2), cluster, self)
-			done <- result{from, err}
+			done <- result{from.node, err}
 		}()
 		err := dial(bufio.NewReader(c1), bufio.NewWriter(c1))
 		return err, <-done
 	}
 	dialer := func(cluster string, self, want core.NodeID) func(*bufio.Reader, *bufio.Writer) error {
-		return func(r *bufio.Reader, w *bufio.Writer) error { return dialHandshake(r, w, cluster, self, want) }
+		return func(r *bufio.Reader, w *bufio.Writer) error { return dialHandshake(r, w, cluster, self, want, "") }
 	}
 	// raw sends payload as the hello and returns the acceptor's reason.
 	raw := func(payload []byte) func(*bufio.Reader, *bufio.Writer) error {
@@ -234,7 +234,7 @@ func TestHandshake(t *testing.T) {
 			}
 			_ = writeHandshake(bufio.NewWriter(c2), handshake{kind: kindRefusal, version: 7, reason: "too old"})
 		}()
-		err := dialHandshake(bufio.NewReader(c1), bufio.NewWriter(c1), "prod", 1, 2)
+		err := dialHandshake(bufio.NewReader(c1), bufio.NewWriter(c1), "prod", 1, 2, "")
 		require.ErrorIs(t, err, ErrRefused)
 		require.Contains(t, err.Error(), "too old")
 	})
@@ -417,7 +417,7 @@ func rawPeer(t *testing.T, tr *Transport, self core.NodeID) (net.Conn, *bufio.Wr
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	w := bufio.NewWriter(c)
-	require.NoError(t, dialHandshake(bufio.NewReader(c), w, tr.cfg.Cluster, self, tr.Self()))
+	require.NoError(t, dialHandshake(bufio.NewReader(c), w, tr.cfg.Cluster, self, tr.Self(), ""))
 	return c, w
 }
 
@@ -587,4 +587,18 @@ func BenchmarkTransport(b *testing.B) {
 		<-r.Inbound()
 		received++
 	}
+}
+
+// A node that is not yet a member (a joiner) is known to its seed only by
+// its hello: the seed must be able to answer it.
+func TestAcceptorLearnsTheDialersAddress(t *testing.T) {
+	seed, joiner := start(t, testConfig("c", 1)), start(t, testConfig("c", 9))
+	joiner.SetPeer(1, seed.Addr().String())
+	joiner.Send(1, core.Gossip{Table: &core.Membership{}})
+	got := recv(t, seed, 5*time.Second)
+	require.Equal(t, core.NodeID(9), got.From)
+	seed.Send(9, core.GossipReply{Table: &core.Membership{}})
+	back := recv(t, joiner, 5*time.Second)
+	require.Equal(t, core.NodeID(1), back.From)
+	require.IsType(t, core.GossipReply{}, back.Msg)
 }
