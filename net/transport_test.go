@@ -2,6 +2,7 @@ package net
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -601,4 +602,18 @@ func TestAcceptorLearnsTheDialersAddress(t *testing.T) {
 	back := recv(t, joiner, 5*time.Second)
 	require.Equal(t, core.NodeID(1), back.From)
 	require.IsType(t, core.GossipReply{}, back.Msg)
+}
+
+func TestProbeNamesTheNodeAtAnAddress(t *testing.T) {
+	tr := start(t, testConfig("c", 4))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	id, err := Probe(ctx, tr.Addr().String(), "c", 9)
+	require.NoError(t, err)
+	require.Equal(t, core.NodeID(4), id)
+	_, err = Probe(ctx, tr.Addr().String(), "other", 9)
+	require.ErrorIs(t, err, ErrRefused)
+	require.ErrorContains(t, err, `cluster "other"`)
+	_, err = Probe(ctx, deadAddr(t), "c", 9)
+	require.Error(t, err)
 }
