@@ -24,8 +24,9 @@
 //	    204 on success.
 //	DELETE /kv/{key}[?w=W]   X-Dynamo-Context as for PUT. 204 on success.
 //
-//	Every /kv answer carries X-Dynamo-Coordinator: the id of the node that
-//	coordinated the request.
+//	Every /kv answer with a result (200, 204, 300, 404) carries
+//	X-Dynamo-Coordinator: the id of the node that coordinated the request.
+//	Error answers carry none: a refused request reached no coordinator.
 //
 //	Keys are the unescaped path after /kv/: any bytes but empty, at most
 //	1 KiB. r and w are integers from 1 to N.
