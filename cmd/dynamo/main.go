@@ -23,6 +23,9 @@ commands:
   check   check a saved history file
   sweep   run a range of seeds in parallel, print failing seeds and a summary
   experiment  regenerate the paper's figures and tables (CSV, PNG, SVG, RESULTS.md)
+  get     read a key from a running cluster (value on stdout, context on stderr)
+  put     write a key (VALUE, or - for standard input)
+  delete  delete a key
 
 Run 'dynamo <command> -h' for a command's flags.
 `
@@ -45,6 +48,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runExperiment(args[1:], stdout, stderr)
 	case "sweep":
 		return runSweep(args[1:], stdout, stderr)
+	case "get":
+		return runGet(args[1:], stdout, stderr)
+	case "put":
+		return runPut(args[1:], stdout, stderr)
+	case "delete":
+		return runDelete(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
