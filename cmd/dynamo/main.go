@@ -26,6 +26,9 @@ commands:
   get     read a key from a running cluster (value on stdout, context on stderr)
   put     write a key (VALUE, or - for standard input)
   delete  delete a key
+  node    run one real storage node (TCP between nodes, HTTP for clients, a log on disk)
+  cluster start a local cluster of node processes on loopback; Ctrl-C stops them
+  bench   measure a local cluster (bench cluster) or a node's recovery (bench recovery)
 
 Run 'dynamo <command> -h' for a command's flags.
 `
@@ -54,6 +57,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runPut(args[1:], stdout, stderr)
 	case "delete":
 		return runDelete(args[1:], stdout, stderr)
+	case "node":
+		return runNode(args[1:], stdout, stderr)
+	case "cluster":
+		return runCluster(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -12,7 +12,7 @@ import (
 type Backend interface {
 	// Do runs one client operation (get, put, delete, join, leave) on the
 	// node and waits for its result. The error is non-nil only when no
-	// result came: ctx ended, or the node is stopping (ErrStopping).
+	// result came: ctx ended, or the node is stopping.
 	// Protocol outcomes (timeouts, bad requests) are in Result.Err.
 	Do(ctx context.Context, op core.Op) (core.Result, error)
 	// Info is a snapshot of the node for /status and /metrics.
