@@ -30,9 +30,9 @@ flags:
 
 type benchFlags struct {
 	nodes, clients, valueSize, values int
-	duration                           time.Duration
-	data, nodeFlags                    string
-	single                             bool
+	duration                          time.Duration
+	data, nodeFlags                   string
+	single                            bool
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
