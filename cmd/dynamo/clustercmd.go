@@ -21,7 +21,9 @@ Starts a local cluster of separate node processes on loopback, prints their
 HTTP addresses, and stops them all on Ctrl-C (SIGINT) or SIGTERM. Each node
 keeps its log in DIR/node-ID, so a second run on the same DIR recovers the
 data. Kill a node (kill -9 PID) to watch the others carry on; the cluster
-command does not restart it (run the printed node command to).
+command does not restart it (run the printed node command to). A cluster of
+fewer than 3 nodes replicates each key on every node: its nodes get
+--n, --r and --w capped at its size (a --node-flags setting of them wins).
 
 flags:
 `
@@ -109,6 +111,12 @@ func superviseCluster(self string, f clusterFlags, peerAddrs, httpAddrs []string
 	for i, a := range peerAddrs {
 		peers = append(peers, fmt.Sprintf("%d=%s", i+1, a))
 	}
+	// From the first child on, a signal must stop the children: they run
+	// in process groups of their own, so Ctrl-C reaches only this process,
+	// and dying of it would leave them running.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	var out sync.Mutex // children's lines interleave whole
 	children := make([]*childNode, 0, f.nodes)
 	stopAll := func() { stopNodes(children, 15*time.Second) }
@@ -117,6 +125,11 @@ func superviseCluster(self string, f clusterFlags, peerAddrs, httpAddrs []string
 		args := []string{"node", "--id", strconv.Itoa(id), "--cluster", f.cluster,
 			"--listen", peerAddrs[i], "--http", httpAddrs[i],
 			"--data", filepath.Join(f.data, fmt.Sprintf("node-%d", id)), "--peers", strings.Join(peers, ",")}
+		if f.nodes < 3 {
+			// The node's defaults, N=3 and R=W=2, need 3 nodes.
+			n, q := strconv.Itoa(f.nodes), strconv.Itoa(min(2, f.nodes))
+			args = append(args, "--n", n, "--r", q, "--w", q)
+		}
 		args = append(args, strings.Fields(f.nodeArgs)...)
 		c, err := startChild(self, id, args, httpAddrs[i], &prefixWriter{prefix: fmt.Sprintf("[node %d] ", id), w: stderr, mu: &out})
 		if err != nil {
@@ -126,8 +139,17 @@ func superviseCluster(self string, f clusterFlags, peerAddrs, httpAddrs []string
 		}
 		children = append(children, c)
 	}
-	if err := waitReady(children, 30*time.Second); err != nil {
-		fmt.Fprintf(stderr, "cluster: %v\n", err)
+	ready := make(chan error, 1)
+	go func() { ready <- waitReady(children, 30*time.Second) }()
+	select {
+	case err := <-ready:
+		if err != nil {
+			fmt.Fprintf(stderr, "cluster: %v\n", err)
+			stopAll()
+			return exitFailed
+		}
+	case s := <-sigs:
+		fmt.Fprintf(stderr, "cluster: %v before the nodes were ready: stopping %d nodes\n", s, len(children))
 		stopAll()
 		return exitFailed
 	}
@@ -140,9 +162,6 @@ func superviseCluster(self string, f clusterFlags, peerAddrs, httpAddrs []string
 	fmt.Fprintf(stdout, "restart a killed node with:\n  %s %s\nCtrl-C stops the cluster.\n", self, strings.Join(children[0].args, " "))
 	out.Unlock()
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	exited := make(chan *childNode, len(children))
 	for _, c := range children {
 		go func() { <-c.done; exited <- c }()
