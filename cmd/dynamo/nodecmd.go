@@ -8,8 +8,10 @@ import (
 	"io"
 	gonet "net"
 	"net/http"
+	_ "net/http/pprof" // for --pprof
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -44,6 +46,8 @@ type nodeFlags struct {
 	faults, quiet        bool
 	bug                  string
 	cpuprofile           string
+	pprof                bool
+	gcPercent            int
 }
 
 // plantedBugs are the defects --plant-bug can plant, for tests that prove
@@ -74,6 +78,8 @@ func parseNodeFlags(args []string, stderr io.Writer) (nodeFlags, int, bool) {
 	fs.IntVar(&f.w, "w", 0, "default write quorum (default 2, or 1 on its own)")
 	fs.BoolVar(&f.faults, "fault-injection", false, "serve POST /admin/block?peers=ID,... and /admin/heal to partition this node")
 	fs.BoolVar(&f.quiet, "quiet", false, "log only errors")
+	fs.IntVar(&f.gcPercent, "gc-percent", 50, "Go's GOGC for the node: heap growth allowed between collections, in percent of the live heap")
+	fs.BoolVar(&f.pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ on the HTTP address")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the node's whole run to this file")
 	fs.StringVar(&f.bug, "plant-bug", "", "tests only: plant a known defect (ack-before-persist, corrupt-value, drop-sibling, wrong-merge, drop-repair)")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +101,8 @@ func parseNodeFlags(args []string, stderr io.Writer) (nodeFlags, int, bool) {
 		return bad("--data is required")
 	case f.peers != "" && f.join != "":
 		return bad("give --peers or --join, not both")
+	case f.gcPercent < 10:
+		return bad("--gc-percent must be at least 10, got %d", f.gcPercent)
 	}
 	if _, ok := plantedBugs[f.bug]; f.bug != "" && !ok {
 		return bad("--plant-bug: unknown defect %q", f.bug)
@@ -173,6 +181,10 @@ func runNode(args []string, stdout, stderr io.Writer) int {
 		pprof.StartCPUProfile(pf)
 		defer pprof.StopCPUProfile()
 	}
+	// A node's heap is mostly its store, which lives as long as the node:
+	// Go's default of 100% growth between collections would double the
+	// memory it needs for little CPU saved.
+	debug.SetGCPercent(f.gcPercent)
 	// Listen for clients first: the node records the bound address in its
 	// membership entry, which is how clients find it.
 	hln, err := gonet.Listen("tcp", f.http)
@@ -187,10 +199,17 @@ func runNode(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "node: %v\n", err)
 		return exitFailed
 	}
+	// Recovery read the log whole and decoded every record; that garbage
+	// is gone now, and its pages can go back to the system at once rather
+	// than after the scavenger's minutes.
+	debug.FreeOSMemory()
 	api := httpapi.New(node, httpapi.Options{AllowAdmin: true, Logf: logf})
 	handler := http.Handler(api)
 	if node.Faulty != nil {
 		handler = faultHandler(node.Faulty, api)
+	}
+	if f.pprof {
+		handler = withPprof(handler)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -265,5 +284,17 @@ func faultHandler(f *driver.Faulty, api http.Handler) http.Handler {
 			return
 		}
 		api.ServeHTTP(w, r)
+	})
+}
+
+// withPprof serves net/http/pprof's handlers (registered on the default mux)
+// under /debug/pprof/, and everything else with h.
+func withPprof(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/debug/pprof/") {
+			http.DefaultServeMux.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }

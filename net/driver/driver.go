@@ -72,7 +72,9 @@ func Start(cfg Config) (*Driver, error) {
 	}
 	// Recovery replayed the whole log: count it, so that a long log is
 	// compacted soon after a restart rather than after another full run.
+	// The records themselves are garbage now: the node holds its state.
 	d.sinceSnap = len(cfg.Recovered.Records)
+	d.cfg.Recovered = core.Recovered{}
 	for id, addr := range cfg.Peers {
 		d.setPeer(id, addr)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -138,7 +139,18 @@ func (s *Server) readValue(raw http.ResponseWriter, r *http.Request) ([]byte, *a
 	if r.Body == nil {
 		return []byte{}, nil
 	}
-	v, err := io.ReadAll(http.MaxBytesReader(raw, r.Body, limit))
+	body := http.MaxBytesReader(raw, r.Body, limit)
+	var v []byte
+	var err error
+	if r.ContentLength >= 0 {
+		// The value is kept by the node for as long as it is stored: read
+		// it into a slice of its exact size, not io.ReadAll's growing one
+		// (512 bytes of capacity for a 100-byte value).
+		v = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(body, v)
+	} else if v, err = io.ReadAll(body); err == nil {
+		v = bytes.Clone(v) // exact size, as above
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, tooLarge()
