@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -88,6 +90,24 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: finding this binary: %v\n", err)
 		return exitFailed
 	}
+	// The nodes run in process groups of their own: Ctrl-C reaches only
+	// this command, which must stop them.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	result := make(chan int, 1)
+	go func() { result <- benchMain(self, what, f, stdout, stderr) }()
+	select {
+	case status := <-result:
+		return status
+	case s := <-sigs:
+		fmt.Fprintf(stderr, "bench: %v: stopping the nodes\n", s)
+		live.stopAll(15 * time.Second)
+		return exitFailed
+	}
+}
+
+func benchMain(self, what string, f benchFlags, stdout, stderr io.Writer) int {
 	if what == "recovery" {
 		return benchRecovery(self, f, stdout, stderr)
 	}
@@ -138,14 +158,17 @@ func benchSetup(self string, f benchFlags, n int, dir string, stdout, stderr io.
 // startBenchNodes starts n quiet nodes on free loopback ports and waits until
 // they answer.
 func startBenchNodes(self string, n int, dir, extra string, stderr io.Writer) ([]*childNode, error) {
-	peerAddrs, err := clusterAddrs(n, 0)
+	var hold portHold
+	defer hold.release()
+	peerAddrs, err := clusterAddrs(&hold, n, 0)
 	if err != nil {
 		return nil, err
 	}
-	httpAddrs, err := clusterAddrs(n, 0)
+	httpAddrs, err := clusterAddrs(&hold, n, 0)
 	if err != nil {
 		return nil, err
 	}
+	hold.release()
 	var peers []string
 	for i, a := range peerAddrs {
 		peers = append(peers, fmt.Sprintf("%d=%s", i+1, a))

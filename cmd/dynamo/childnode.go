@@ -33,11 +33,49 @@ func startChild(bin string, id int, args []string, httpAddr string, out io.Write
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting node %d: %w", id, err)
 	}
+	live.add(c)
 	go func() {
 		c.err = c.cmd.Wait()
+		live.remove(c)
 		close(c.done)
 	}()
 	return c, nil
+}
+
+// live is every child still running, so that a command interrupted in the
+// middle of its work can stop them: they run in process groups of their own,
+// out of reach of the terminal's Ctrl-C.
+var live liveChildren
+
+type liveChildren struct {
+	mu    sync.Mutex
+	nodes map[*childNode]bool
+}
+
+func (l *liveChildren) add(c *childNode) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.nodes == nil {
+		l.nodes = make(map[*childNode]bool)
+	}
+	l.nodes[c] = true
+}
+
+func (l *liveChildren) remove(c *childNode) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.nodes, c)
+}
+
+// stopAll stops every live child (see stopNodes).
+func (l *liveChildren) stopAll(timeout time.Duration) {
+	l.mu.Lock()
+	var nodes []*childNode
+	for c := range l.nodes {
+		nodes = append(nodes, c)
+	}
+	l.mu.Unlock()
+	stopNodes(nodes, timeout)
 }
 
 // stopNodes sends SIGTERM to every node and waits for them, killing those

@@ -76,20 +76,26 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cluster: finding this binary: %v\n", err)
 		return exitFailed
 	}
-	peerAddrs, err := clusterAddrs(f.nodes, f.peerBase)
+	var hold portHold
+	peerAddrs, err := clusterAddrs(&hold, f.nodes, f.peerBase)
 	if err == nil {
 		var httpAddrs []string
-		httpAddrs, err = clusterAddrs(f.nodes, f.httpBase)
+		httpAddrs, err = clusterAddrs(&hold, f.nodes, f.httpBase)
 		if err == nil {
+			hold.release()
 			return superviseCluster(self, f, peerAddrs, httpAddrs, stdout, stderr)
 		}
 	}
+	hold.release()
 	fmt.Fprintf(stderr, "cluster: %v\n", err)
 	return exitFailed
 }
 
 // clusterAddrs gives n loopback addresses from base, or free ones for base 0.
-func clusterAddrs(n, base int) ([]string, error) {
+// Free ports are found by listening on port 0; every listener stays open
+// until all the ports are picked (hold.release), so that no port is handed
+// out twice.
+func clusterAddrs(hold *portHold, n, base int) ([]string, error) {
 	out := make([]string, n)
 	for i := range out {
 		if base != 0 {
@@ -100,10 +106,20 @@ func clusterAddrs(n, base int) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		hold.listeners = append(hold.listeners, ln)
 		out[i] = ln.Addr().String()
-		ln.Close()
 	}
 	return out, nil
+}
+
+// portHold keeps picked ports taken until the nodes are about to bind them.
+type portHold struct{ listeners []gonet.Listener }
+
+func (h *portHold) release() {
+	for _, ln := range h.listeners {
+		ln.Close()
+	}
+	h.listeners = nil
 }
 
 func superviseCluster(self string, f clusterFlags, peerAddrs, httpAddrs []string, stdout, stderr io.Writer) int {
