@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dynamo-replay/dynamo/core"
+	"github.com/dynamo-replay/dynamo/disk"
 	"github.com/dynamo-replay/dynamo/net/driver"
 	"github.com/dynamo-replay/dynamo/net/httpapi"
 )
@@ -48,6 +49,7 @@ type nodeFlags struct {
 	cpuprofile           string
 	pprof                bool
 	gcPercent            int
+	batchDelay           time.Duration
 }
 
 // plantedBugs are the defects --plant-bug can plant, for tests that prove
@@ -78,6 +80,7 @@ func parseNodeFlags(args []string, stderr io.Writer) (nodeFlags, int, bool) {
 	fs.IntVar(&f.w, "w", 0, "default write quorum (default 2, or 1 on its own)")
 	fs.BoolVar(&f.faults, "fault-injection", false, "serve POST /admin/block?peers=ID,... and /admin/heal to partition this node")
 	fs.BoolVar(&f.quiet, "quiet", false, "log only errors")
+	fs.DurationVar(&f.batchDelay, "wal-batch-delay", disk.DefaultMaxBatchDelay, "longest a log append waits for others to share its fsync (group commit); 0 or less: never wait")
 	fs.IntVar(&f.gcPercent, "gc-percent", 50, "Go's GOGC for the node: heap growth allowed between collections, in percent of the live heap")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ on the HTTP address")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the node's whole run to this file")
@@ -147,6 +150,10 @@ func runNode(args []string, stdout, stderr io.Writer) int {
 	nc := driver.NodeConfig{
 		Cluster: f.cluster, ID: core.NodeID(f.id), Listen: f.listen, Advertise: f.advertise,
 		DataDir: f.data, Join: f.join, N: f.n, R: f.r, W: f.w, FaultInjection: f.faults,
+		WAL: disk.WALOptions{MaxBatchDelay: f.batchDelay},
+	}
+	if f.batchDelay <= 0 {
+		nc.WAL.MaxBatchDelay = -1 // the log's "never wait"; its zero means the default
 	}
 	switch {
 	case f.peers != "":
