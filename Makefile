@@ -6,7 +6,7 @@ FUZZTIME ?= 5s
 SEEDS   ?= 1-10000
 DYNAMO  := $(GO) run ./cmd/dynamo
 
-.PHONY: test unit race fuzz lint sweeps experiments-quick sim sweep figures bench build
+.PHONY: test unit race fuzz lint sweeps experiments-quick sim sweep figures bench bench-cluster bench-recovery cluster build
 
 ## test: everything CI runs (unit, simulation and checker tests, race detector
 ## on disk/ and net/, a short fuzz of every decoder, lint, and 200-seed sweeps
@@ -62,6 +62,21 @@ sim:
 ## bench: simulator throughput (simulated client ops per wall-clock second).
 bench:
 	$(GO) test ./sim -run '^$$' -bench . -benchtime 10x
+
+## bench-cluster: 3 local node processes with (3,2,2) and durable writes, 50
+## clients, 100-byte values: puts and gets per second with p50, p99 and
+## p99.9; then one node with N=1 for reference. About 45 seconds.
+bench-cluster: build
+	./dynamo bench cluster
+
+## bench-recovery: one node loaded with a million 100-byte values: resident
+## memory, then SIGKILL and the time it takes to come back. About 2 minutes.
+bench-recovery: build
+	./dynamo bench recovery
+
+## cluster: a local 3-node cluster on ports 8001-8003; Ctrl-C stops it.
+cluster: build
+	./dynamo cluster --nodes 3
 
 build:
 	$(GO) build -o dynamo ./cmd/dynamo
