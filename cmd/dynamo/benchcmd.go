@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,7 +34,7 @@ flags:
 type benchFlags struct {
 	nodes, clients, valueSize, values int
 	duration                          time.Duration
-	data, nodeFlags                   string
+	data, nodeFlags, cpuprofile       string
 	single                            bool
 }
 
@@ -61,6 +62,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.values, "values", 1_000_000, "recovery: values to load")
 	fs.BoolVar(&f.single, "single", true, "cluster: also measure a single node with N=1")
 	fs.StringVar(&f.nodeFlags, "node-flags", "", "extra flags for every node, space separated; {id} becomes the node's id (e.g. \"--cpuprofile /tmp/cpu-{id}.out\")")
+	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark's clients to this file")
 	fs.StringVar(&f.data, "data", "", "directory for the nodes' logs (default: a temporary directory, removed after)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if err == flag.ErrHelp {
@@ -89,6 +91,16 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: finding this binary: %v\n", err)
 		return exitFailed
+	}
+	if f.cpuprofile != "" {
+		pf, err := os.Create(f.cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: --cpuprofile: %v\n", err)
+			return exitFailed
+		}
+		defer pf.Close()
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
 	}
 	// The nodes run in process groups of their own: Ctrl-C reaches only
 	// this command, which must stop them.
