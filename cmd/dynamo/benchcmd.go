@@ -35,7 +35,7 @@ type benchFlags struct {
 	nodes, clients, valueSize, values int
 	duration                          time.Duration
 	data, nodeFlags, cpuprofile       string
-	single                            bool
+	single, clientDriven              bool
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
@@ -60,6 +60,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.valueSize, "value-size", 100, "bytes per value")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "cluster: how long each phase (puts, then gets) runs")
 	fs.IntVar(&f.values, "values", 1_000_000, "recovery: values to load")
+	fs.BoolVar(&f.clientDriven, "client-driven", false, "cluster: clients route each request to the key's first replica (section 6.4) instead of round robin")
 	fs.BoolVar(&f.single, "single", true, "cluster: also measure a single node with N=1")
 	fs.StringVar(&f.nodeFlags, "node-flags", "", "extra flags for every node, space separated; {id} becomes the node's id (e.g. \"--cpuprofile /tmp/cpu-{id}.out\")")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark's clients to this file")
@@ -123,7 +124,11 @@ func benchMain(self, what string, f benchFlags, stdout, stderr io.Writer) int {
 	if what == "recovery" {
 		return benchRecovery(self, f, stdout, stderr)
 	}
-	fmt.Fprintf(stdout, "bench cluster: %d clients, %d-byte values, %v per phase, durable writes with group commit\n", f.clients, f.valueSize, f.duration)
+	routing := "server-driven"
+	if f.clientDriven {
+		routing = "client-driven"
+	}
+	fmt.Fprintf(stdout, "bench cluster: %d clients (%s), %d-byte values, %v per phase, durable writes with group commit\n", f.clients, routing, f.valueSize, f.duration)
 	status := exitOK
 	if err := benchSetup(self, f, f.nodes, filepath.Join(f.data, "cluster"), stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)

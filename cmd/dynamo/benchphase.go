@@ -47,7 +47,11 @@ func (r phaseResult) line(what string) string {
 // runPhase runs f.clients closed-loop clients for f.duration: blind puts of
 // unique keys (no siblings pile up), or gets of keys the put phase wrote.
 func runPhase(ctx context.Context, addrs []string, f benchFlags, kind phaseKind, keys []string) (phaseResult, error) {
-	cl, err := client.New(client.Options{Addrs: addrs})
+	mode := client.ServerDriven
+	if f.clientDriven {
+		mode = client.ClientDriven
+	}
+	cl, err := client.New(client.Options{Addrs: addrs, Mode: mode})
 	if err != nil {
 		return phaseResult{}, err
 	}
