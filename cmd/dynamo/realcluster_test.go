@@ -376,3 +376,46 @@ func TestRealClusterChecksCatchAPlantedBug(t *testing.T) {
 	require.False(t, v.Passed, "corrupted values went unnoticed")
 	require.True(t, report.Failed())
 }
+
+// A client-driven client (section 6.4) learns the ring from a real node's
+// /ring and sends each request to the key's first replica, which then
+// coordinates it: the answer names that node.
+func TestRealClusterClientDrivenRouting(t *testing.T) {
+	c := startProcCluster(t, 3)
+	cl, err := client.New(client.Options{Addrs: c.addrs()[:1], Mode: client.ClientDriven})
+	require.NoError(t, err)
+	defer cl.Close()
+	r, err := driver.BootstrapRing("proc-test", []core.NodeID{1, 2, 3})
+	require.NoError(t, err)
+	ctx := context.Background()
+	// Right after a start the nodes have not yet gossiped their addresses:
+	// the client routes server-driven until its view is complete, which it
+	// polls for every second rather than every 10.
+	keys := make([]string, 30)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("routed-%d", i)
+		require.NoError(t, cl.Put(ctx, keys[i], []byte("v"), nil))
+	}
+	routed := func(key string) (bool, int) {
+		res, err := cl.Get(ctx, key)
+		require.NoError(t, err)
+		require.True(t, res.Found)
+		first := int(r.PreferenceForKey(key, nil)[0])
+		return res.Coordinator == first, first
+	}
+	require.Eventually(t, func() bool {
+		for _, key := range keys {
+			if ok, _ := routed(key); !ok {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 200*time.Millisecond, "every key coordinated by its first replica")
+	firsts := map[int]bool{}
+	for _, key := range keys {
+		ok, first := routed(key)
+		require.True(t, ok, "key %s", key)
+		firsts[first] = true
+	}
+	require.Len(t, firsts, 3, "the keys' first replicas cover every node")
+}

@@ -38,7 +38,14 @@ type view struct {
 	// address; the others cannot coordinate (left, leaving, or not yet
 	// telling where they listen).
 	base map[core.NodeID]string
+	// incomplete: some joined member has not told its address yet (a
+	// cluster just started, before gossip spread the addresses). Such a
+	// view is refreshed every incompleteRefresh, not every
+	// RefreshInterval, so that routing is not server-driven for 10s.
+	incomplete bool
 }
+
+const incompleteRefresh = time.Second
 
 func newView(m *core.Membership) (*view, error) {
 	r, err := m.Ring()
@@ -47,11 +54,13 @@ func newView(m *core.Membership) (*view, error) {
 	}
 	v := &view{m: m, ring: r, base: make(map[core.NodeID]string)}
 	for _, mem := range m.Members {
-		if mem.Status != core.StatusJoined || mem.HTTPAddr == "" {
+		if mem.Status != core.StatusJoined {
 			continue
 		}
-		if b, err := baseURL(mem.HTTPAddr); err == nil {
+		if b, err := baseURL(mem.HTTPAddr); mem.HTTPAddr != "" && err == nil {
 			v.base[mem.ID] = b
+		} else {
+			v.incomplete = true
 		}
 	}
 	return v, nil
@@ -87,7 +96,11 @@ func (v *view) targets(req *request, n int) []string {
 func (c *Client) view(ctx context.Context) *view {
 	rt := &c.routes
 	rt.mu.Lock()
-	if rt.inflight == nil && !c.closed.Load() && (rt.polled.IsZero() || time.Since(rt.polled) >= c.interval) {
+	interval := c.interval
+	if rt.cur != nil && rt.cur.incomplete {
+		interval = min(interval, incompleteRefresh)
+	}
+	if rt.inflight == nil && !c.closed.Load() && (rt.polled.IsZero() || time.Since(rt.polled) >= interval) {
 		rt.polled = time.Now()
 		rt.inflight = make(chan struct{})
 		c.wg.Add(1)
