@@ -152,3 +152,26 @@ func TestNodeJoinsThroughAMemberAndAnotherLeaves(t *testing.T) {
 		return c.readsBack(1, 2, want)
 	})
 }
+
+// A node that joined restarts from its log: it needs neither the node it
+// joined through (down by then) nor a new join.
+func TestJoinedNodeRestartsWithoutItsSeed(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	c.put(1, "k", "v", nil)
+	c.cfgs[4] = NodeConfig{
+		Cluster: "test", ID: 4, Listen: freeAddr(t), HTTPAddr: "127.0.0.1:18004",
+		DataDir: t.TempDir(), Join: c.nodes[1].PeerAddr, FaultInjection: true,
+	}
+	c.start(4)
+	require.NoError(t, c.nodes[4].Joined())
+	c.stop(4)
+	c.stop(1)
+	delete(c.nodes, 1)
+	c.start(4)
+	require.NoError(t, c.nodes[4].Joined())
+	self := c.nodes[4].Info().Node.Member
+	require.Equal(t, core.StatusJoined, self.Status)
+	eventually(t, 20*time.Second, "node 4 serves reads with node 1 down", func() error {
+		return c.readsBack(4, 2, map[string]string{"k": "v"})
+	})
+}

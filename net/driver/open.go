@@ -84,7 +84,8 @@ func Open(nc NodeConfig) (*Node, error) {
 	if peerAddr == "" {
 		peerAddr = tr.Addr().String()
 	}
-	cfg, peers, err := nc.coreConfig(peerAddr)
+	known := lastMembership(rec)
+	cfg, peers, err := nc.coreConfig(peerAddr, known)
 	if err != nil {
 		return fail(err)
 	}
@@ -102,8 +103,8 @@ func Open(nc NodeConfig) (*Node, error) {
 		return fail(err)
 	}
 	n.Driver = d
-	if nc.Join == "" {
-		close(n.joined)
+	if self, member := known.Member(nc.ID); nc.Join == "" || (member && self.Status == core.StatusJoined) {
+		close(n.joined) // nothing to join, or joined in an earlier run
 	} else {
 		go n.join()
 	}
@@ -112,7 +113,7 @@ func Open(nc NodeConfig) (*Node, error) {
 
 // coreConfig builds the core configuration and the peer addresses to start
 // with.
-func (nc *NodeConfig) coreConfig(peerAddr string) (core.Config, map[core.NodeID]string, error) {
+func (nc *NodeConfig) coreConfig(peerAddr string, known *core.Membership) (core.Config, map[core.NodeID]string, error) {
 	// Real mode has no seed to replay: the node's randomness (gossip
 	// partners, token draws on join) comes from the runtime's source.
 	cfg := core.DefaultConfig(nc.ID, nil, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
@@ -121,7 +122,21 @@ func (nc *NodeConfig) coreConfig(peerAddr string) (core.Config, map[core.NodeID]
 		cfg.N, cfg.R, cfg.W = nc.N, nc.R, nc.W
 	}
 	peers := make(map[core.NodeID]string)
-	if len(nc.Peers) > 0 {
+	switch {
+	case len(nc.Join) > 0 && len(known.Members) > 0:
+		// A restart of a node that joined (or began to) in an earlier run:
+		// its log knows the cluster, so it needs neither the node it joined
+		// through (which may be down now) nor a probe.
+		cfg.RingParams = known.Params
+		for _, m := range known.Members {
+			if m.Status != core.StatusLeft && m.ID != nc.ID {
+				cfg.Seeds = append(cfg.Seeds, m.ID)
+				if m.Addr != "" {
+					peers[m.ID] = m.Addr
+				}
+			}
+		}
+	case len(nc.Peers) > 0:
 		ids := make([]core.NodeID, 0, len(nc.Peers))
 		for id, addr := range nc.Peers {
 			ids = append(ids, id)
@@ -136,7 +151,7 @@ func (nc *NodeConfig) coreConfig(peerAddr string) (core.Config, map[core.NodeID]
 			return cfg, nil, err
 		}
 		cfg.Ring, cfg.Seeds = r, ids
-	} else {
+	default:
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		seedID, err := net.Probe(ctx, nc.Join, nc.Cluster, nc.ID)
@@ -150,6 +165,17 @@ func (nc *NodeConfig) coreConfig(peerAddr string) (core.Config, map[core.NodeID]
 		nc.Tune(&cfg)
 	}
 	return cfg, peers, nil
+}
+
+// lastMembership is the membership table the log holds last, or an empty
+// one.
+func lastMembership(rec core.Recovered) *core.Membership {
+	for i := len(rec.Records) - 1; i >= 0; i-- {
+		if r := rec.Records[i]; r.Kind == core.RecordMembership && r.Membership != nil {
+			return r.Membership
+		}
+	}
+	return &core.Membership{}
 }
 
 // BootstrapRing is the ring of a cluster's first members. It depends only on
