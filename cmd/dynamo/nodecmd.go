@@ -188,6 +188,11 @@ func runNode(args []string, stdout, stderr io.Writer) int {
 		pprof.StartCPUProfile(pf)
 		defer pprof.StopCPUProfile()
 	}
+	// Signals are caught from here on, so that one arriving during recovery
+	// still stops the node in order once it is up.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	// A node's heap is mostly its store, which lives as long as the node:
 	// Go's default of 100% growth between collections would double the
 	// memory it needs for little CPU saved.
@@ -234,9 +239,6 @@ func runNode(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	status := exitOK
 	select {
 	case s := <-sigs:
