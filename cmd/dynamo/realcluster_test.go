@@ -285,7 +285,7 @@ type loadRun struct {
 	// partition: after 1.5s of load, cut node 3 off from the others (the
 	// nodes need --fault-injection) for 2s.
 	partition bool
-	load  time.Duration // after the restart, if any
+	load      time.Duration // after the restart, if any
 }
 
 // run drives concurrent read-modify-write clients, lets the cluster go quiet
