@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	gonet "net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,14 +67,6 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	ln, err := gonet.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func startProcCluster(t *testing.T, n int, extra ...string) *procCluster {
 	t.Helper()
 	if testing.Short() {
@@ -87,9 +78,12 @@ func startProcCluster(t *testing.T, n int, extra ...string) *procCluster {
 		logs: map[int]*lockedBuffer{}, dirs: map[int]string{}}
 	var peers []string
 	peerAddr := map[int]string{}
+	var hold portHold
+	ports, err := clusterAddrs(&hold, 2*n, 0)
+	hold.release()
+	require.NoError(t, err)
 	for id := 1; id <= n; id++ {
-		peerAddr[id] = freeLoopback(t)
-		c.http[id] = freeLoopback(t)
+		peerAddr[id], c.http[id] = ports[2*id-2], ports[2*id-1]
 		c.dirs[id] = t.TempDir()
 		peers = append(peers, fmt.Sprintf("%d=%s", id, peerAddr[id]))
 	}

@@ -19,20 +19,28 @@ type testCluster struct {
 	cfgs  map[core.NodeID]NodeConfig
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t *testing.T) string { return freeAddrs(t, 1)[0] }
+
+// freeAddrs picks n free loopback ports, holding each until all are picked
+// so that none is handed out twice.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	ln, err := gonet.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
+	var out []string
+	for range n {
+		ln, err := gonet.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		out = append(out, ln.Addr().String())
+	}
+	return out
 }
 
 func newTestCluster(t *testing.T, n int, tune func(*NodeConfig)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, nodes: make(map[core.NodeID]*Node), cfgs: make(map[core.NodeID]NodeConfig)}
 	peers := make(map[core.NodeID]string)
-	for id := core.NodeID(1); id <= core.NodeID(n); id++ {
-		peers[id] = freeAddr(t)
+	for i, addr := range freeAddrs(t, n) {
+		peers[core.NodeID(i+1)] = addr
 	}
 	for id := core.NodeID(1); id <= core.NodeID(n); id++ {
 		nc := NodeConfig{
