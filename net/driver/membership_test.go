@@ -164,6 +164,20 @@ func TestJoinedNodeRestartsWithoutItsSeed(t *testing.T) {
 	}
 	c.start(4)
 	require.NoError(t, c.nodes[4].Joined())
+	// Until gossip has told nodes 2 and 3 of the join, and node 4 where
+	// they listen, only node 1 connects them: wait for it, as an operator
+	// waits for a join to settle before taking the seed down.
+	eventually(t, 20*time.Second, "nodes 2, 3 and 4 know each other's addresses", func() error {
+		for _, id := range []core.NodeID{2, 3, 4} {
+			m := c.nodes[id].Info().Membership
+			for _, other := range []core.NodeID{2, 3, 4} {
+				if e, ok := m.Member(other); !ok || e.Status != core.StatusJoined || e.Addr == "" {
+					return fmt.Errorf("node %d does not know where node %d listens", id, other)
+				}
+			}
+		}
+		return nil
+	})
 	c.stop(4)
 	c.stop(1)
 	delete(c.nodes, 1)
