@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -93,16 +92,12 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: finding this binary: %v\n", err)
 		return exitFailed
 	}
-	if f.cpuprofile != "" {
-		pf, err := os.Create(f.cpuprofile)
-		if err != nil {
-			fmt.Fprintf(stderr, "bench: --cpuprofile: %v\n", err)
-			return exitFailed
-		}
-		defer pf.Close()
-		pprof.StartCPUProfile(pf)
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(f.cpuprofile)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return exitFailed
 	}
+	defer stopProfile()
 	// The nodes run in process groups of their own: Ctrl-C reaches only
 	// this command, which must stop them.
 	sigs := make(chan os.Signal, 1)

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -178,16 +177,12 @@ func runNode(args []string, stdout, stderr io.Writer) int {
 	if !f.quiet {
 		nc.Logf = logf
 	}
-	if f.cpuprofile != "" {
-		pf, err := os.Create(f.cpuprofile)
-		if err != nil {
-			fmt.Fprintf(stderr, "node: --cpuprofile: %v\n", err)
-			return exitFailed
-		}
-		defer pf.Close()
-		pprof.StartCPUProfile(pf)
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(f.cpuprofile)
+	if err != nil {
+		fmt.Fprintf(stderr, "node: %v\n", err)
+		return exitFailed
 	}
+	defer stopProfile()
 	// Signals are caught from here on, so that one arriving during recovery
 	// still stops the node in order once it is up.
 	sigs := make(chan os.Signal, 1)
