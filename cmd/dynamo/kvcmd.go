@@ -143,6 +143,22 @@ func (k *kvCommand) client() (*client.Client, int, bool) {
 	return c, 0, true
 }
 
+// call opens a client on --addr and runs do within --timeout; an error of
+// do is reported by failed.
+func (k *kvCommand) call(do func(ctx context.Context, c *client.Client) error) int {
+	c, code, ok := k.client()
+	if !ok {
+		return code
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), *k.timeout)
+	defer cancel()
+	if err := do(ctx, c); err != nil {
+		return k.failed(err)
+	}
+	return exitOK
+}
+
 // failed reports the cluster's (or the network's) error and returns
 // exitFailed.
 func (k *kvCommand) failed(err error) int {
@@ -175,16 +191,12 @@ the key was deleted) and exits 1.`, stderr)
 	if !k.quorum("r", *r) {
 		return exitBadArgs
 	}
-	c, code, ok := k.client()
-	if !ok {
+	var res client.GetResult
+	if code := k.call(func(ctx context.Context, c *client.Client) (err error) {
+		res, err = c.Get(ctx, pos[0], client.WithR(*r))
+		return err
+	}); code != exitOK {
 		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), *k.timeout)
-	defer cancel()
-	res, err := c.Get(ctx, pos[0], client.WithR(*r))
-	if err != nil {
-		return k.failed(err)
 	}
 	if !res.Found {
 		fmt.Fprintf(stderr, "not found: %s\n", pos[0])
@@ -236,17 +248,9 @@ Put '--' before a VALUE that starts with '-'.`, stderr)
 	if len(value) > client.MaxValueBytes {
 		return k.fail("VALUE is more than the %d bytes a value may have", client.MaxValueBytes)
 	}
-	c, code, ok := k.client()
-	if !ok {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), *k.timeout)
-	defer cancel()
-	if err := c.Put(ctx, pos[0], value, vctx, client.WithW(*w)); err != nil {
-		return k.failed(err)
-	}
-	return exitOK
+	return k.call(func(ctx context.Context, c *client.Client) error {
+		return c.Put(ctx, pos[0], value, vctx, client.WithW(*w))
+	})
 }
 
 func runDelete(args []string, stdout, stderr io.Writer) int {
@@ -263,15 +267,7 @@ printed to delete what it read.`, stderr)
 	if !ok || !k.quorum("w", *w) {
 		return exitBadArgs
 	}
-	c, code, ok := k.client()
-	if !ok {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), *k.timeout)
-	defer cancel()
-	if err := c.Delete(ctx, pos[0], vctx, client.WithW(*w)); err != nil {
-		return k.failed(err)
-	}
-	return exitOK
+	return k.call(func(ctx context.Context, c *client.Client) error {
+		return c.Delete(ctx, pos[0], vctx, client.WithW(*w))
+	})
 }

@@ -360,6 +360,19 @@ func (lr loadRun) run(t *testing.T, c *procCluster) (checks.Report, *checks.Hist
 	return report, h
 }
 
+// requireDynamoPromises requires what Dynamo promises in every run with
+// durable writes: no acknowledged write lost, no value invented, replicas
+// converged once quiet.
+func requireDynamoPromises(t *testing.T, report checks.Report) {
+	t.Helper()
+	require.False(t, report.Failed(), "a must-hold check failed")
+	for _, name := range []string{checks.NameNoLostWrites, checks.NameNoInventedValues, checks.NameConverged} {
+		v, ok := report.Verdict(name)
+		require.True(t, ok, name)
+		require.True(t, v.Passed, "%s: %v", name, v.Messages)
+	}
+}
+
 func testKeys(n int) []string {
 	keys := make([]string, n)
 	for i := range keys {
@@ -376,12 +389,7 @@ func testKeys(n int) []string {
 func TestRealClusterSurvivesSIGKILLUnderLoad(t *testing.T) {
 	c := startProcCluster(t, 3)
 	report, _ := loadRun{keys: testKeys(12), clients: 8, crash: true, load: 2 * time.Second}.run(t, c)
-	require.False(t, report.Failed(), "a must-hold check failed")
-	for _, name := range []string{checks.NameNoLostWrites, checks.NameNoInventedValues, checks.NameConverged} {
-		v, ok := report.Verdict(name)
-		require.True(t, ok, name)
-		require.True(t, v.Passed, "%s: %v", name, v.Messages)
-	}
+	requireDynamoPromises(t, report)
 }
 
 // A partition through the nodes' fault-injecting transports: requests sent to
@@ -399,12 +407,7 @@ func TestRealClusterPartitionHeals(t *testing.T) {
 		}
 	}
 	require.Positive(t, unknownDuringCut, "the partition took effect")
-	require.False(t, report.Failed(), "a must-hold check failed")
-	for _, name := range []string{checks.NameNoLostWrites, checks.NameNoInventedValues, checks.NameConverged} {
-		v, ok := report.Verdict(name)
-		require.True(t, ok, name)
-		require.True(t, v.Passed, "%s: %v", name, v.Messages)
-	}
+	requireDynamoPromises(t, report)
 }
 
 // The same pipeline catches a broken node: replicas that answer reads with a
