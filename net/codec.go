@@ -460,15 +460,22 @@ const (
 // no memory with b, so b may be reused. Empty strings, byte slices and lists
 // decode as "" and nil.
 func DecodeMessage(b []byte) (core.Message, error) {
-	d := decoder{b: b}
-	m := d.message()
+	return decodeWhole(b, "", (*decoder).message)
+}
+
+// decodeWhole reads one value with read and requires that it use every byte.
+// msg names what is read, for errors ("" when read names it itself).
+func decodeWhole[T any](b []byte, msg string, read func(*decoder) T) (T, error) {
+	d := decoder{b: b, msg: msg}
+	v := read(&d)
 	if d.err == nil && d.rest() != 0 {
 		d.fail("", "%d trailing bytes", d.rest())
 	}
 	if d.err != nil {
-		return nil, d.err
+		var zero T
+		return zero, d.err
 	}
-	return m, nil
+	return v, nil
 }
 
 // decoder reads fields in order and keeps the first error; every read after

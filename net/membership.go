@@ -18,13 +18,5 @@ func AppendMembership(dst []byte, m *core.Membership) ([]byte, error) {
 // DecodeMembership decodes a table written by AppendMembership, as strictly
 // as messages are decoded.
 func DecodeMembership(b []byte) (*core.Membership, error) {
-	d := decoder{b: b, msg: "Membership"}
-	m := d.membership()
-	if d.err == nil && d.rest() != 0 {
-		d.fail("", "%d trailing bytes", d.rest())
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return m, nil
+	return decodeWhole(b, "Membership", (*decoder).membership)
 }
