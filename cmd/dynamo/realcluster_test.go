@@ -45,7 +45,7 @@ type procCluster struct {
 	bin   string
 	args  map[int][]string
 	http  map[int]string
-	procs map[int]*exec.Cmd
+	procs map[int]*childNode
 	logs  map[int]*lockedBuffer
 	dirs  map[int]string
 }
@@ -74,7 +74,7 @@ func startProcCluster(t *testing.T, n int, extra ...string) *procCluster {
 	}
 	bin, err := buildBinary()
 	require.NoError(t, err)
-	c := &procCluster{t: t, bin: bin, args: map[int][]string{}, http: map[int]string{}, procs: map[int]*exec.Cmd{},
+	c := &procCluster{t: t, bin: bin, args: map[int][]string{}, http: map[int]string{}, procs: map[int]*childNode{},
 		logs: map[int]*lockedBuffer{}, dirs: map[int]string{}}
 	var peers []string
 	peerAddr := map[int]string{}
@@ -96,10 +96,8 @@ func startProcCluster(t *testing.T, n int, extra ...string) *procCluster {
 	}
 	t.Cleanup(func() {
 		for id, p := range c.procs {
-			if p.ProcessState == nil {
-				p.Process.Kill()
-				p.Wait()
-			}
+			p.cmd.Process.Kill()
+			<-p.done
 			if t.Failed() {
 				t.Logf("node %d output:\n%s", id, c.logs[id])
 			}
@@ -111,37 +109,31 @@ func startProcCluster(t *testing.T, n int, extra ...string) *procCluster {
 	return c
 }
 
+// start runs node id as `dynamo cluster` and `bench` do (startChild).
 func (c *procCluster) start(id int) {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, c.args[id]...)
-	cmd.Stdout, cmd.Stderr = c.logs[id], c.logs[id]
-	require.NoError(c.t, cmd.Start())
-	c.procs[id] = cmd
+	p, err := startChild(c.bin, id, c.args[id], c.http[id], c.logs[id])
+	require.NoError(c.t, err)
+	c.procs[id] = p
 }
 
 func (c *procCluster) waitReady(id int) {
 	c.t.Helper()
-	require.Eventually(c.t, func() bool {
-		resp, err := http.Get("http://" + c.http[id] + "/status")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 20*time.Millisecond, "node %d never answered /status", id)
+	require.NoError(c.t, waitReady([]*childNode{c.procs[id]}, 20*time.Second))
 }
 
 func (c *procCluster) kill(id int) {
 	c.t.Helper()
-	require.NoError(c.t, c.procs[id].Process.Signal(syscall.SIGKILL))
-	c.procs[id].Wait()
+	require.NoError(c.t, c.procs[id].cmd.Process.Signal(syscall.SIGKILL))
+	<-c.procs[id].done
 }
 
 // stop sends SIGTERM and requires a clean exit.
 func (c *procCluster) stop(id int) {
 	c.t.Helper()
-	require.NoError(c.t, c.procs[id].Process.Signal(syscall.SIGTERM))
-	require.NoError(c.t, c.procs[id].Wait(), "node %d did not stop cleanly", id)
+	require.NoError(c.t, c.procs[id].cmd.Process.Signal(syscall.SIGTERM))
+	<-c.procs[id].done
+	require.NoError(c.t, c.procs[id].err, "node %d did not stop cleanly", id)
 }
 
 // admin posts to a node's fault-injection endpoint (block?peers=... or heal).
