@@ -223,20 +223,28 @@ the key was deleted) and exits 1.`, stderr)
 	return exitOK
 }
 
+// parseWrite parses a put's or delete's flags (--w, --context) and
+// arguments.
+func (k *kvCommand) parseWrite(args []string) (pos []string, vctx []byte, w, code int, ok bool) {
+	wFlag := k.fs.Int("w", 0, "replicas to wait for, 1..N (0: the node's default)")
+	vctxFlag := k.fs.String("context", "", "the context 'dynamo get' printed, in base64")
+	if pos, code, ok = k.parse(args); !ok {
+		return nil, nil, 0, code, false
+	}
+	if vctx, ok = k.context(*vctxFlag); !ok || !k.quorum("w", *wFlag) {
+		return nil, nil, 0, exitBadArgs, false
+	}
+	return pos, vctx, *wFlag, 0, true
+}
+
 func runPut(args []string, stdout, stderr io.Writer) int {
 	k := newKVCommand("put", []string{"KEY", "VALUE"}, "KEY VALUE|-", `Writes VALUE under KEY; with '-' the value is read from standard input.
 Without --context the write is blind and becomes a sibling of whatever KEY
 holds; give the context 'dynamo get' printed to supersede what it read.
 Put '--' before a VALUE that starts with '-'.`, stderr)
-	w := k.fs.Int("w", 0, "replicas to wait for, 1..N (0: the node's default)")
-	vctxFlag := k.fs.String("context", "", "the context 'dynamo get' printed, in base64")
-	pos, code, ok := k.parse(args)
+	pos, vctx, w, code, ok := k.parseWrite(args)
 	if !ok {
 		return code
-	}
-	vctx, ok := k.context(*vctxFlag)
-	if !ok || !k.quorum("w", *w) {
-		return exitBadArgs
 	}
 	value := []byte(pos[1])
 	if pos[1] == "-" {
@@ -249,7 +257,7 @@ Put '--' before a VALUE that starts with '-'.`, stderr)
 		return k.fail("VALUE is more than the %d bytes a value may have", client.MaxValueBytes)
 	}
 	return k.call(func(ctx context.Context, c *client.Client) error {
-		return c.Put(ctx, pos[0], value, vctx, client.WithW(*w))
+		return c.Put(ctx, pos[0], value, vctx, client.WithW(w))
 	})
 }
 
@@ -257,17 +265,11 @@ func runDelete(args []string, stdout, stderr io.Writer) int {
 	k := newKVCommand("delete", []string{"KEY"}, "KEY", `Deletes KEY. Without --context the delete is blind: a tombstone beside
 whatever KEY holds, which hides nothing; give the context 'dynamo get'
 printed to delete what it read.`, stderr)
-	w := k.fs.Int("w", 0, "replicas to wait for, 1..N (0: the node's default)")
-	vctxFlag := k.fs.String("context", "", "the context 'dynamo get' printed, in base64")
-	pos, code, ok := k.parse(args)
+	pos, vctx, w, code, ok := k.parseWrite(args)
 	if !ok {
 		return code
 	}
-	vctx, ok := k.context(*vctxFlag)
-	if !ok || !k.quorum("w", *w) {
-		return exitBadArgs
-	}
 	return k.call(func(ctx context.Context, c *client.Client) error {
-		return c.Delete(ctx, pos[0], vctx, client.WithW(*w))
+		return c.Delete(ctx, pos[0], vctx, client.WithW(w))
 	})
 }
